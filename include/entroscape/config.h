@@ -1,0 +1,109 @@
+/* config.h: the run configuration. One option table (src/core/options.c) drives INI parsing,
+ * validation, --set overrides, the effective-config text and the help text. */
+#ifndef ENTROSCAPE_CONFIG_H
+#define ENTROSCAPE_CONFIG_H
+
+#include "entroscape/common.h"
+#include <stdio.h>
+
+typedef enum es_opt_type {
+    ES_OPT_INT,     /* long, checked against [min, max] */
+    ES_OPT_DOUBLE,  /* finite double, checked against [min, max] */
+    ES_OPT_ENUM,    /* one of the '|'-separated choices, stored as a string */
+    ES_OPT_STRING   /* free text (paths) */
+} es_opt_type;
+
+#define ES_CFG_STR 256   /* capacity of every string field, including the NUL */
+
+/* One option: where it lives in es_config and what it accepts. */
+typedef struct es_option {
+    const char *section;  /* "sampler" */
+    const char *key;      /* "x_bins" */
+    es_opt_type type;
+    const char *def;      /* default value, as text */
+    double min, max;      /* allowed range (INT, DOUBLE); ignored otherwise */
+    const char *choices;  /* ENUM: "wl|1/t" */
+    size_t offset;        /* offsetof(es_config, field) */
+    const char *help;     /* one line */
+} es_option;
+
+extern const es_option es_options[];
+extern const size_t es_n_options;
+
+/* A relation between two numeric options that es_config_validate checks: a < b, only while
+ * option `when` has the value `is` (when = NULL: always). Options are named "section.key". */
+typedef struct es_option_less {
+    const char *a, *b;       /* "sampler.x_min", "sampler.x_max" */
+    const char *when, *is;   /* "task.name", "particles"; or NULL, NULL */
+    const char *note;        /* appended to the message, or NULL */
+} es_option_less;
+
+extern const es_option_less es_option_relations[];  /* table in options.c */
+extern const size_t es_n_option_relations;
+
+/* Where a value came from: a file line, an override, or the default. */
+typedef struct es_origin {
+    int line;             /* > 0: line in cfg->path; 0: default; -1: --set override */
+} es_origin;
+
+#define ES_CFG_MAX_OPTIONS 128
+
+typedef struct es_config {
+    /* [task] */
+    char   task_name[ES_CFG_STR];       /* particles | ising */
+    long   task_n;                      /* particles: number of parameters */
+    char   task_potential[ES_CFG_STR];  /* particles: square | abs */
+    long   task_split;                  /* particles: parameters in x (0 = all, 1-D) */
+    long   task_L;                      /* ising: lattice side */
+    /* [model] */
+    double model_bound;                 /* box half-width for continuous parameters */
+    /* [sampler] */
+    char   sampler_method[ES_CFG_STR];  /* wl | 1/t */
+    long   sampler_x_bins;
+    double sampler_x_min, sampler_x_max;
+    long   sampler_y_bins;
+    double sampler_y_min, sampler_y_max;
+    double sampler_flatness;
+    long   sampler_check_every;         /* sweeps between synchronisations / flatness checks */
+    double sampler_ln_f_final;
+    long   sampler_max_sweeps;          /* per walker; 0 = no limit */
+    double sampler_max_seconds;         /* 0 = no limit */
+    long   sampler_walkers;
+    long   sampler_seed;
+    double sampler_step;                /* max displacement of a continuous move; 0 = auto */
+    /* [output] */
+    char   output_path[ES_CFG_STR];     /* "" = <config name>.h5 in the current directory */
+
+    /* bookkeeping, not options */
+    char   path[ES_CFG_STR];            /* the INI file read ("" if none) */
+    es_origin origin[ES_CFG_MAX_OPTIONS]; /* per option, indexed like es_options */
+} es_config;
+
+/* Fill cfg with every option's default. */
+void es_config_defaults(es_config *cfg);
+
+/* Read an INI file over the current values. Unknown sections or keys, malformed values,
+ * out-of-range values: ES_ECONFIG with "FILE:LINE: ..." naming key, value and what is allowed.
+ * A missing or unreadable file: ES_EIO. */
+es_status es_config_load(es_config *cfg, const char *path, es_err *err);
+
+/* Apply one "section.key=value" override (from --set). Errors as above, naming the override. */
+es_status es_config_set(es_config *cfg, const char *assignment, es_err *err);
+
+/* Check relations between options (x_min < x_max, split < n, ...). ES_ECONFIG on failure,
+ * naming the keys with their file lines. Call after load and overrides. */
+es_status es_config_validate(const es_config *cfg, es_err *err);
+
+/* The effective configuration as INI text (every option, all sections), malloc'd. */
+char *es_config_to_ini(const es_config *cfg);
+
+/* Print the option reference (section, key, type, default, range/choices, help) to f. */
+void es_config_print_help(FILE *f);
+
+/* Find an option by "section.key"; returns its index or -1. */
+int es_config_find(const char *section, const char *key);
+
+/* True when option "section.key" was set by the file or an override (not a default). */
+int es_config_is_set(const es_config *cfg, const char *section, const char *key);
+
+#endif

@@ -1,0 +1,103 @@
+/* options.c: the option table. One line per option drives INI parsing, validation, --set
+ * overrides, the effective-config text and `entroscape run --help` (see config.h).
+ *
+ * To add an option: add its field to es_config (config.h), then one ES_OPT_* line below in
+ * the section where it belongs. Sections print in the order they first appear here. The
+ * macros check at compile time that the field has the C type the option type needs.
+ * Relations between options (a < b) that es_config_validate checks are listed at the end. */
+#include "entroscape/config.h"
+
+#include <stddef.h>
+
+/* offsetof(es_config, field), failing to compile unless the field is a long / double /
+ * char[ES_CFG_STR]. (_Generic and sizeof do not evaluate their operand.) */
+#define ES_CFG_OFF_LONG(f) \
+    (offsetof(es_config, f) + 0 * sizeof(char[_Generic(((es_config *)0)->f, long: 1)]))
+#define ES_CFG_OFF_DOUBLE(f) \
+    (offsetof(es_config, f) + 0 * sizeof(char[_Generic(((es_config *)0)->f, double: 1)]))
+#define ES_CFG_OFF_STR(f)                                                              \
+    (offsetof(es_config, f) +                                                          \
+     0 * sizeof(char[_Generic(((es_config *)0)->f, char *: 1)]) +                      \
+     0 * sizeof(char[sizeof(((es_config *)0)->f) == ES_CFG_STR ? 1 : -1]))
+
+/* ES_OPT_INT(section, key, default, min, max, field, help) and friends. */
+#define ES_OPT_INT(s, k, def, lo, hi, f, h) \
+    { s, k, ES_OPT_INT, def, lo, hi, NULL, ES_CFG_OFF_LONG(f), h }
+#define ES_OPT_DOUBLE(s, k, def, lo, hi, f, h) \
+    { s, k, ES_OPT_DOUBLE, def, lo, hi, NULL, ES_CFG_OFF_DOUBLE(f), h }
+#define ES_OPT_ENUM(s, k, def, choices, f, h) \
+    { s, k, ES_OPT_ENUM, def, 0, 0, choices, ES_CFG_OFF_STR(f), h }
+#define ES_OPT_STRING(s, k, def, f, h) \
+    { s, k, ES_OPT_STRING, def, 0, 0, NULL, ES_CFG_OFF_STR(f), h }
+
+#define ES_CFG_HUGE 1e300  /* "any finite coordinate" for histogram ranges */
+
+const es_option es_options[] = {
+    /* [task]: what to sample */
+    ES_OPT_ENUM("task", "name", "particles", "particles|ising", task_name,
+                "model to sample"),
+    ES_OPT_INT("task", "n", "100", 1, 1e7, task_n,
+               "particles: number of parameters"),
+    ES_OPT_ENUM("task", "potential", "abs", "abs|square", task_potential,
+                "particles: phi(w) = |w| or w^2"),
+    ES_OPT_INT("task", "split", "0", 0, 1e7, task_split,
+               "particles: parameters averaged into x; the rest into y (0 = 1-D, x over all)"),
+    ES_OPT_INT("task", "L", "16", 2, 1024, task_L,
+               "ising: lattice side (L x L, periodic)"),
+
+    /* [model]: the parameter space */
+    ES_OPT_DOUBLE("model", "bound", "1.0", 1e-12, 1e6, model_bound,
+                  "box half-width: parameters uniform in [-bound, bound]"),
+
+    /* [sampler]: Wang-Landau */
+    ES_OPT_ENUM("sampler", "method", "1/t", "wl|1/t", sampler_method,
+                "wl halves ln f when the histogram is flat; 1/t is Belardinelli-Pereyra"),
+    ES_OPT_INT("sampler", "x_bins", "100", 1, 1e8, sampler_x_bins,
+               "bins along x"),
+    ES_OPT_DOUBLE("sampler", "x_min", "0", -ES_CFG_HUGE, ES_CFG_HUGE, sampler_x_min,
+                  "lower edge of the x range"),
+    ES_OPT_DOUBLE("sampler", "x_max", "1", -ES_CFG_HUGE, ES_CFG_HUGE, sampler_x_max,
+                  "upper edge of the x range"),
+    ES_OPT_INT("sampler", "y_bins", "1", 1, 1e8, sampler_y_bins,
+               "bins along y (1 for a 1-D run)"),
+    ES_OPT_DOUBLE("sampler", "y_min", "0", -ES_CFG_HUGE, ES_CFG_HUGE, sampler_y_min,
+                  "lower edge of the y range"),
+    ES_OPT_DOUBLE("sampler", "y_max", "1", -ES_CFG_HUGE, ES_CFG_HUGE, sampler_y_max,
+                  "upper edge of the y range"),
+    ES_OPT_DOUBLE("sampler", "flatness", "0.8", 0.01, 0.999, sampler_flatness,
+                  "histogram flat when min >= flatness x mean over reachable bins"),
+    ES_OPT_INT("sampler", "check_every", "0", 0, 1e9, sampler_check_every,
+               "sweeps per walker between meetings (ln g averaged, flatness checked); "
+               "0 = auto: enough sweeps for 1e5 moves"),
+    ES_OPT_DOUBLE("sampler", "ln_f_final", "1e-6", 1e-15, 1, sampler_ln_f_final,
+                  "stop when ln f falls below this"),
+    ES_OPT_INT("sampler", "max_sweeps", "0", 0, 1e15, sampler_max_sweeps,
+               "stop after this many sweeps per walker (0 = no limit)"),
+    ES_OPT_DOUBLE("sampler", "max_seconds", "0", 0, 1e9, sampler_max_seconds,
+                  "stop after this many seconds (0 = no limit)"),
+    ES_OPT_INT("sampler", "walkers", "1", 1, 4096, sampler_walkers,
+               "walkers (OpenMP threads) sharing ln g"),
+    ES_OPT_INT("sampler", "seed", "1", 0, 9.2e18, sampler_seed,
+               "seed of all random streams"),
+    ES_OPT_DOUBLE("sampler", "step", "0", 0, 1e6, sampler_step,
+                  "continuous moves: displacement uniform in [-step, step] (0 = auto)"),
+
+    /* [output] */
+    ES_OPT_STRING("output", "path", "", output_path,
+                  "output HDF5 file (\"\" = <config name>.h5 in the current directory; -o overrides)"),
+};
+
+const size_t es_n_options = ES_ARRAY_LEN(es_options);
+
+_Static_assert(ES_ARRAY_LEN(es_options) <= ES_CFG_MAX_OPTIONS,
+               "more options than es_config.origin[] holds: raise ES_CFG_MAX_OPTIONS");
+
+/* a < b, checked by es_config_validate (only while `when` = `is`, if given). */
+const es_option_less es_option_relations[] = {
+    {"sampler.x_min", "sampler.x_max", NULL, NULL, NULL},
+    {"sampler.y_min", "sampler.y_max", NULL, NULL, NULL},
+    {"task.split", "task.n", "task.name", "particles",
+     "split counts the parameters averaged into x; 0 means 1-D"},
+};
+
+const size_t es_n_option_relations = ES_ARRAY_LEN(es_option_relations);
