@@ -3,10 +3,11 @@
 
 CC      ?= gcc
 SHELL   := /bin/bash
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 BUILD   := build
 
-CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -g -Iinclude -DES_VERSION='"0.1.0+$(VERSION)"'
+RELEASE := 0.1.0
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -g -Iinclude -I$(BUILD)
 ifdef DEBUG
   CFLAGS_OPT := -O0 -fsanitize=address,undefined
   LDFLAGS    += -fsanitize=address,undefined
@@ -15,7 +16,7 @@ else
 endif
 # Never -ffast-math: the sampler lives on logs and needs IEEE behaviour (inf, nan, exact rounding).
 
-PKGS    := gsl hdf5 inih
+PKGS    := gsl hdf5 inih openblas
 PKG_CF  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIB := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 HDF5_HL := $(shell pkg-config --libs-only-L hdf5 2>/dev/null | sed 's/^-L//;s/ .*//')
@@ -71,6 +72,11 @@ entroscape: $(BUILD)/src/cli/main.o $(BUILD)/libentroscape.a
 $(BUILD)/libentroscape.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# build/version.h changes only when the version does, so only version.c recompiles.
+VERSION_H := $(BUILD)/version.h
+$(shell mkdir -p $(BUILD); v='#define ES_VERSION "$(RELEASE)+$(VERSION)"'; \
+  [ "$$(cat $(VERSION_H) 2>/dev/null)" = "$$v" ] || echo "$$v" > $(VERSION_H))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

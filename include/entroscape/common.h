@@ -5,9 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef ES_VERSION
-#define ES_VERSION "0.1.0"
-#endif
+/* The program version, e.g. "0.1.0+4f1ed6a" (release + git commit), set at build time. */
+const char *es_version(void);
 
 typedef enum es_status {
     ES_OK = 0,       /* success */

@@ -50,13 +50,27 @@ typedef struct es_origin {
 
 typedef struct es_config {
     /* [task] */
-    char   task_name[ES_CFG_STR];       /* particles | ising */
+    char   task_name[ES_CFG_STR];       /* particles | ising | spiral | ... | text */
+    char   task_dataset[ES_CFG_STR];    /* tabular / image: which dataset */
+    long   task_seed;                   /* data split and generated data */
+    long   task_train_size, task_test_size; /* 0 = task default */
+    double task_noise;                  /* spiral noise */
+    long   task_p;                      /* arithmetic modulus */
+    double task_train_fraction;         /* arithmetic: fraction of pairs for training */
+    long   task_context;                /* text: context length */
+    char   task_data_dir[ES_CFG_STR];   /* dataset files */
     long   task_n;                      /* particles: number of parameters */
     char   task_potential[ES_CFG_STR];  /* particles: square | abs */
     long   task_split;                  /* particles: parameters in x (0 = all, 1-D) */
     long   task_L;                      /* ising: lattice side */
     /* [model] */
-    double model_bound;                 /* box half-width for continuous parameters */
+    double model_bound;                 /* box half-width; NaN = auto (2/sqrt(first hidden width)) */
+    char   model_arch[ES_CFG_STR];      /* mlp | cnn */
+    char   model_hidden[ES_CFG_STR];    /* "6,6,6" */
+    char   model_activation[ES_CFG_STR];/* relu | tanh | silu */
+    long   model_channels;              /* cnn channels */
+    long   model_embed_dim;             /* text embedding size */
+    char   model_init[ES_CFG_STR];      /* uniform | kaiming */
     /* [sampler] */
     char   sampler_method[ES_CFG_STR];  /* wl | 1/t */
     long   sampler_x_bins;
@@ -71,6 +85,10 @@ typedef struct es_config {
     long   sampler_walkers;
     long   sampler_seed;
     double sampler_step;                /* max displacement of a continuous move; 0 = auto */
+    /* [train] */
+    char   train_optimizer[ES_CFG_STR]; /* sgd | adam */
+    double train_lr, train_momentum, train_weight_decay;
+    long   train_batch, train_epochs, train_runs, train_seed;
     /* [output] */
     char   output_path[ES_CFG_STR];     /* "" = <config name>.h5 in the current directory */
 

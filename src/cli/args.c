@@ -73,6 +73,8 @@ es_status es_cli_parse_config_args(int argc, char **argv, es_cli_common *opt, es
                           "[options]; see --help)", argv[0]);
     es_config_defaults(cfg);
     es_status st = es_config_load(cfg, opt->config_path, err);
+    if (st == ES_EIO) /* a config that cannot be read is a usage error: exit code 2 */
+        st = err->status = ES_ECONFIG;
     for (int k = 0; st == ES_OK && k < n_sets; k++)
         st = es_config_set(cfg, sets[k], err);
     if (st == ES_OK)

@@ -126,7 +126,7 @@ int es_cmd_run(int argc, char **argv)
 
     if (!opt.quiet)
         fprintf(stderr, "entroscape %s: %s, %zu degrees of freedom, %s over %ld x %ld bins, "
-                "%d walker%s, seed %ld -> %s\n", ES_VERSION, model->ops->name,
+                "%d walker%s, seed %ld -> %s\n", es_version(), model->ops->name,
                 model->ops->n_dof(model->ctx), wp.method == ES_WL_1T ? "1/t" : "wl",
                 grid.x_bins, grid.y_bins, wp.walkers, wp.walkers == 1 ? "" : "s",
                 cfg.sampler_seed, out_path);

@@ -19,7 +19,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "entroscape %s: entropy landscapes of parameter spaces by Wang-Landau sampling\n\n"
                "usage: entroscape COMMAND [ARGS]   (entroscape COMMAND --help for details)\n\n"
-               "commands:\n", ES_VERSION);
+               "commands:\n", es_version());
     for (size_t i = 0; i < ES_ARRAY_LEN(commands); i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\noptions:\n  -h, --help     this help\n  --version      print the version\n\n"
@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("entroscape %s\n", ES_VERSION);
+        printf("entroscape %s\n", es_version());
         return 0;
     }
     for (size_t i = 0; i < ES_ARRAY_LEN(commands); i++)

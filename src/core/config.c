@@ -44,7 +44,12 @@ static void es_cfg_format(const es_config *cfg, const es_option *o, char *buf, s
     const void *p = es_cfg_cfield(cfg, o);
     switch (o->type) {
     case ES_OPT_INT: snprintf(buf, n, "%ld", *(const long *)p); break;
-    case ES_OPT_DOUBLE: es_cfg_fmt_double(*(const double *)p, buf, n); break;
+    case ES_OPT_DOUBLE:
+        if (o->choices && isnan(*(const double *)p)) /* the keyword, e.g. "auto" */
+            snprintf(buf, n, "%s", o->choices);
+        else
+            es_cfg_fmt_double(*(const double *)p, buf, n);
+        break;
     default: snprintf(buf, n, "%.*s", ES_CFG_STR - 1, (const char *)p); break;
     }
 }
@@ -67,7 +72,8 @@ static void es_cfg_range(const es_option *o, char *buf, size_t n)
     case ES_OPT_DOUBLE:
         es_cfg_fmt_double(o->min, lo, sizeof lo);
         es_cfg_fmt_double(o->max, hi, sizeof hi);
-        snprintf(buf, n, "[%s, %s]", lo, hi);
+        snprintf(buf, n, "[%s, %s]%s%s", lo, hi, o->choices ? " or " : "",
+                 o->choices ? o->choices : "");
         break;
     case ES_OPT_ENUM: {
         size_t k = 0;
@@ -199,6 +205,10 @@ static int es_cfg_parse(es_config *cfg, const es_option *o, const char *text, ch
         *(long *)es_cfg_field(cfg, o) = (long)x;
         return 1;
     case ES_OPT_DOUBLE:
+        if (o->choices && strcmp(text, o->choices) == 0) { /* keyword: stored as NaN */
+            *(double *)es_cfg_field(cfg, o) = NAN;
+            return 1;
+        }
         if (!es_cfg_is_decimal(text, &plain)) {
             x = strtod(text, &end);
             snprintf(why, n, *end == '\0' && !isfinite(x) ? "not a finite number"
@@ -338,7 +348,10 @@ static es_status es_cfg_unknown(const char *section, const char *key, const char
     if (!*section) {  /* a key before any [section] header */
         for (size_t i = 0; i < es_n_options; i++)
             if (strcmp(es_options[i].key, key) == 0)
-                snprintf(hint, sizeof hint, "; %s belongs in [%s]", key, es_options[i].section);
+                k += (size_t)snprintf(list + k, k < sizeof list ? sizeof list - k : 0, "%s[%s]",
+                                      k ? " or " : "", es_options[i].section);
+        if (k)
+            snprintf(hint, sizeof hint, "; %s belongs in %s", key, list);
         return es_err_set(err, ES_ECONFIG, "%s: key outside any [section]%s", where, hint);
     }
     if (es_cfg_find_section(section) < 0) {

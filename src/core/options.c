@@ -25,6 +25,9 @@
     { s, k, ES_OPT_INT, def, lo, hi, NULL, ES_CFG_OFF_LONG(f), h }
 #define ES_OPT_DOUBLE(s, k, def, lo, hi, f, h) \
     { s, k, ES_OPT_DOUBLE, def, lo, hi, NULL, ES_CFG_OFF_DOUBLE(f), h }
+/* A number that also accepts one keyword (e.g. "auto"), stored as NaN. */
+#define ES_OPT_DOUBLE_KW(s, k, def, lo, hi, kw, f, h) \
+    { s, k, ES_OPT_DOUBLE, def, lo, hi, kw, ES_CFG_OFF_DOUBLE(f), h }
 #define ES_OPT_ENUM(s, k, def, choices, f, h) \
     { s, k, ES_OPT_ENUM, def, 0, 0, choices, ES_CFG_OFF_STR(f), h }
 #define ES_OPT_STRING(s, k, def, f, h) \
@@ -34,8 +37,28 @@
 
 const es_option es_options[] = {
     /* [task]: what to sample */
-    ES_OPT_ENUM("task", "name", "particles", "particles|ising", task_name,
-                "model to sample"),
+    ES_OPT_ENUM("task", "name", "particles",
+                "particles|ising|spiral|spiral-regression|arithmetic|tabular|image|text", task_name,
+                "model or learning task to sample"),
+    ES_OPT_ENUM("task", "dataset", "auto", "auto|boston|breast-cancer|fashion-mnist|digits",
+                task_dataset,
+                "tabular: boston | breast-cancer; image: fashion-mnist | digits (auto = first)"),
+    ES_OPT_INT("task", "seed", "1", 0, 9.2e18, task_seed,
+               "seed of the data split and of generated data"),
+    ES_OPT_INT("task", "train_size", "0", 0, 1e8, task_train_size,
+               "training samples (0 = the task's default)"),
+    ES_OPT_INT("task", "test_size", "0", 0, 1e8, task_test_size,
+               "test samples (0 = the task's default)"),
+    ES_OPT_DOUBLE("task", "noise", "0.1", 0, 1e3, task_noise,
+                  "spiral: standard deviation of the Gaussian noise on the points"),
+    ES_OPT_INT("task", "p", "23", 2, 1000, task_p,
+               "arithmetic: modulus of a + b mod p"),
+    ES_OPT_DOUBLE("task", "train_fraction", "0.5", 1e-6, 1, task_train_fraction,
+                  "arithmetic: fraction of the p^2 pairs used for training (the rest test)"),
+    ES_OPT_INT("task", "context", "8", 1, 1024, task_context,
+               "text: characters of context before the predicted one"),
+    ES_OPT_STRING("task", "data_dir", "data", task_data_dir,
+                  "directory of dataset files (scripts/fetch-data.sh fills it)"),
     ES_OPT_INT("task", "n", "100", 1, 1e7, task_n,
                "particles: number of parameters"),
     ES_OPT_ENUM("task", "potential", "abs", "abs|square", task_potential,
@@ -46,8 +69,20 @@ const es_option es_options[] = {
                "ising: lattice side (L x L, periodic)"),
 
     /* [model]: the parameter space */
-    ES_OPT_DOUBLE("model", "bound", "1.0", 1e-12, 1e6, model_bound,
-                  "box half-width: parameters uniform in [-bound, bound]"),
+    ES_OPT_DOUBLE_KW("model", "bound", "1.0", 1e-12, 1e6, "auto", model_bound,
+                     "box half-width: parameters in [-bound, bound]; auto = 2/sqrt(first hidden width)"),
+    ES_OPT_ENUM("model", "arch", "mlp", "mlp|cnn", model_arch,
+                "network: multilayer perceptron, or the paper's 5-conv CNN for images"),
+    ES_OPT_STRING("model", "hidden", "6,6,6", model_hidden,
+                  "mlp: hidden widths, comma-separated (e.g. 6,6,6 or 128)"),
+    ES_OPT_ENUM("model", "activation", "relu", "relu|tanh|silu", model_activation,
+                "mlp: hidden activation"),
+    ES_OPT_INT("model", "channels", "2", 1, 1024, model_channels,
+               "cnn: channels of each convolution"),
+    ES_OPT_INT("model", "embed_dim", "8", 1, 4096, model_embed_dim,
+               "text: character embedding size"),
+    ES_OPT_ENUM("model", "init", "kaiming", "uniform|kaiming", model_init,
+                "initial parameters: uniform in the box, or PyTorch's default (kaiming uniform)"),
 
     /* [sampler]: Wang-Landau */
     ES_OPT_ENUM("sampler", "method", "1/t", "wl|1/t", sampler_method,
@@ -81,6 +116,24 @@ const es_option es_options[] = {
                "seed of all random streams"),
     ES_OPT_DOUBLE("sampler", "step", "0", 0, 1e6, sampler_step,
                   "continuous moves: displacement uniform in [-step, step] (0 = auto)"),
+
+    /* [train]: the gradient-trained baseline */
+    ES_OPT_ENUM("train", "optimizer", "adam", "sgd|adam", train_optimizer,
+                "optimizer"),
+    ES_OPT_DOUBLE("train", "lr", "1e-3", 0, 1e3, train_lr,
+                  "learning rate"),
+    ES_OPT_DOUBLE("train", "momentum", "0", 0, 0.999999, train_momentum,
+                  "sgd: momentum"),
+    ES_OPT_INT("train", "batch", "32", 1, 1e8, train_batch,
+               "minibatch size (capped at the training set size)"),
+    ES_OPT_INT("train", "epochs", "100", 0, 1e9, train_epochs,
+               "passes over the training set"),
+    ES_OPT_DOUBLE("train", "weight_decay", "0", 0, 1e3, train_weight_decay,
+                  "L2 penalty coefficient (decoupled for adam: AdamW)"),
+    ES_OPT_INT("train", "runs", "1", 1, 100000, train_runs,
+               "independent runs (seeds seed, seed+1, ...), in parallel over threads"),
+    ES_OPT_INT("train", "seed", "1", 0, 9.2e18, train_seed,
+               "seed of initialisation and minibatch order"),
 
     /* [output] */
     ES_OPT_STRING("output", "path", "", output_path,

@@ -62,7 +62,7 @@ static es_status write_root_attrs(es_h5 *h, const char *config_text, long seed, 
     int64_t seed64 = (int64_t)seed;
     es_status st = es_h5_write_str_attr(h->file, "program", "entroscape", h->path, "/", err);
     if (st == ES_OK)
-        st = es_h5_write_str_attr(h->file, "version", ES_VERSION, h->path, "/", err);
+        st = es_h5_write_str_attr(h->file, "version", es_version(), h->path, "/", err);
     if (st == ES_OK)
         st = es_h5_write_str_attr(h->file, "created", created, h->path, "/", err);
     if (st == ES_OK && config_text)

@@ -2,20 +2,26 @@
 #include "entroscape/model.h"
 #include "entroscape/models.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 es_model *es_model_create(const es_config *cfg, es_err *err)
 {
     if (strcmp(cfg->task_name, "particles") == 0) {
+        if (isnan(cfg->model_bound)) {
+            es_err_set(err, ES_ECONFIG, "[model] bound = auto is for networks (2/sqrt(first hidden "
+                       "width)); the particles model needs a number");
+            return NULL;
+        }
         es_potential pot = strcmp(cfg->task_potential, "square") == 0 ? ES_POT_SQUARE : ES_POT_ABS;
         double step = cfg->sampler_step > 0 ? cfg->sampler_step : cfg->model_bound;
         return es_particles_create(cfg->task_n, cfg->task_split, pot, cfg->model_bound, step, err);
     }
     if (strcmp(cfg->task_name, "ising") == 0)
         return es_ising_create(cfg->task_L, err);
-    es_err_set(err, ES_ECONFIG, "[task] name = %s: no such model; allowed: particles|ising",
-               cfg->task_name);
+    es_err_set(err, ES_ECONFIG, "[task] name = %s: `entroscape run` samples particles and ising "
+               "so far; network tasks are for `entroscape train`", cfg->task_name);
     return NULL;
 }
 

@@ -46,6 +46,7 @@ typedef struct wl_state {
     uint64_t last_found;   /* sweeps when a new bin was last reached */
     double stage_t0;       /* seconds at the start of this stage */
     double last_stage_seconds; /* duration of the last completed stage */
+    double flatness;       /* at the last meeting, before any histogram reset */
 } wl_state;
 
 /* min / mean of the histogram over reached bins (0 if none). */
@@ -138,7 +139,7 @@ static void wl_fill(es_dos *out, const es_wl_params *p, const es_grid *g, const 
     snprintf(out->y_variable, sizeof out->y_variable, "%s", m->dims == 2 ? m->y_variable : "none");
     snprintf(out->method, sizeof out->method, "%s", p->method == ES_WL_1T ? "1/t" : "wl");
     out->ln_f = s->ln_f;
-    out->flatness = wl_flatness(s);
+    out->flatness = s->flatness;
     out->sweeps = s->sweeps;
     out->moves = moves;
     out->walkers = p->walkers;
@@ -219,6 +220,7 @@ es_status es_wl_run(const es_wl_params *p, const es_grid *g, const es_model *mod
         /* The schedule. */
         double now = es_seconds() - t0;
         double flat = wl_flatness(&s);
+        s.flatness = flat;
         int changed = 0;
         if (s.phase == 2) {
             s.ln_f = (double)s.n_reached / ((double)s.sweeps * (double)n_dof);
