@@ -18,7 +18,8 @@ endif
 
 PKGS    := gsl hdf5 inih openblas
 PKG_CF  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIB := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# GSL's own reference CBLAS is dropped: OpenBLAS provides CBLAS for GSL and for us.
+PKG_LIB := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 HDF5_HL := $(shell pkg-config --libs-only-L hdf5 2>/dev/null | sed 's/^-L//;s/ .*//')
 LDLIBS  += $(PKG_LIB) -lhdf5_hl -lz -lm
 CFLAGS  += $(CFLAGS_BASE) $(CFLAGS_OPT) $(PKG_CF) -DHAVE_INLINE -DGSL_RANGE_CHECK_OFF
@@ -57,7 +58,7 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL:= $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: all setup test demo bench clean info
+.PHONY: all setup data test demo bench clean info
 all: info entroscape
 
 info:
@@ -65,6 +66,10 @@ info:
 
 setup:
 	@scripts/setup.sh $(if $(MPI),--mpi)
+
+# Datasets extracted from Debian packages into data/ (idempotent, quiet when present).
+data:
+	@scripts/fetch-data.sh data
 
 entroscape: $(BUILD)/src/cli/main.o $(BUILD)/libentroscape.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -87,7 +92,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_UTIL) $(BUILD)/libentroscape.a
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(TEST_UTIL) $(BUILD)/libentroscape.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
 # The suite: every tests/test_*.c is one cmocka binary; tests/run.sh prints the total.
-test: setup
+test: setup data
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@tests/run.sh $(TEST_BIN)
 

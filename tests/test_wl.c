@@ -17,6 +17,7 @@ static es_wl_params params(es_wl_method method, double ln_f_final, int walkers, 
     es_wl_params p = {
         .method = method, .flatness = 0.8, .check_every = 0, .ln_f_initial = 1.0,
         .ln_f_final = ln_f_final, .walkers = walkers, .seed = seed, .approach_sweeps = 100000,
+        .windows = 1, .overlap = 0.75,
     };
     return p;
 }

@@ -85,12 +85,19 @@ typedef struct es_config {
     long   sampler_walkers;
     long   sampler_seed;
     double sampler_step;                /* max displacement of a continuous move; 0 = auto */
+    long   sampler_windows;             /* replica-exchange windows */
+    double sampler_overlap;
+    char   sampler_window_edges[ES_CFG_STR]; /* "lo:hi, lo:hi, ..." or "" */
+    char   sampler_window_axis[ES_CFG_STR];  /* x | y */
+    long   sampler_exchange_every;      /* sweeps; 0 = every meeting */
     /* [train] */
     char   train_optimizer[ES_CFG_STR]; /* sgd | adam */
     double train_lr, train_momentum, train_weight_decay;
     long   train_batch, train_epochs, train_runs, train_seed;
     /* [output] */
     char   output_path[ES_CFG_STR];     /* "" = <config name>.h5 in the current directory */
+    double output_checkpoint_every;     /* seconds; 0 = only on signals */
+    char   output_checkpoint[ES_CFG_STR]; /* "" = output path with .ckpt.h5 */
 
     /* bookkeeping, not options */
     char   path[ES_CFG_STR];            /* the INI file read ("" if none) */

@@ -17,9 +17,11 @@
  *         over the cube), which holds only while the ball lies inside the cube: t <= bound^2/n.
  *         Edges below 0 clip to 0.
  *
- * Accuracy (measured in tests/test_exact.c against exact rationals): relative error in each
- * bin probability below ~1e-12 for n up to 1000, however deep the tail (ln P far below -700
- * is returned without underflow), and for bins of any width. */
+ * Accuracy (measured against exact rationals for n = 1..1000, bins 2^-40 to 1 wide, ln P down
+ * to -5300; see tests/test_exact.c): |error in ln P| <= 4e-15 max(1, |ln P|), i.e. a few ulp of
+ * ln P: relative error in P ~1e-14 for ordinary bins and ~1e-12 at ln P = -5000 (where a
+ * double holds ln P only to 9e-13). No underflow however deep the tail (ln P = -36000 at
+ * n = 10000 is fine). */
 
 /* ln P(edges[i] <= x < edges[i+1]) for i = 0..bins-1.
  *   edges  is (bins + 1), non-decreasing
@@ -27,8 +29,10 @@
  * Returns ES_OK; ES_ECONFIG (err set) for n < 1, an unknown potential, bound not finite and
  * positive, or edges not finite and non-decreasing; ES_EDOM for "square" when some edge
  * exceeds bound^2/n (the message gives that limit); ES_ENOMEM. log_p is unspecified on failure.
- * Cost: abs O(n * min(s, n - s)) per edge with s = n x / bound (about 5e5 steps per edge at
- * n = 1000), plus a Gauss-Legendre quadrature for bins too narrow to difference; square O(1). */
+ * Cost: abs O(n * min(s, n - s)) per edge with s = n x / bound (<= 5e5 steps, ~2 ms, per edge
+ * at n = 1000), plus a Gauss-Legendre quadrature for bins too narrow to difference (measured:
+ * n = 1000 with 1000 bins 0.6 s, with 5000 bins ~8 s; n = 10000 with 100 bins ~8 s); square O(1).
+ * Thread-safe (no global state; GSL's error handler is never invoked). */
 es_status es_exact_particles_log_p(long n, const char *potential, double bound,
                                    const double *edges, size_t bins, double *log_p,
                                    es_err *err);

@@ -17,6 +17,7 @@
 
 #include "entroscape/common.h"
 #include "entroscape/dos.h"
+#include "entroscape/records.h"
 #include <stdio.h>
 
 typedef struct es_h5 es_h5;   /* an output file being written */
@@ -46,5 +47,17 @@ char *es_h5_read_root_attr(const char *path, const char *name, es_err *err);
 /* Print a readable summary of an entroscape file (root attributes and each group it knows)
  * to f: what `entroscape info` shows. */
 es_status es_h5_print_info(const char *path, FILE *f, es_err *err);
+
+/* Write a checkpoint atomically: root attributes (program, version, created, config, seed,
+ * checkpoint = 1), /dos from snapshot (the result so far; may be NULL) and /checkpoint with
+ * one dataset per record. ES_EIO (err set) on failure; an older file at path stays intact. */
+es_status es_h5_write_checkpoint(const char *path, const char *config_text, long seed,
+                                 const es_records *rs, const es_dos *snapshot, es_err *err);
+
+/* Read a checkpoint's records (appended to rs), its effective config text and the version
+ * that wrote it (both malloc'd). ES_EIO unreadable; ES_EDATA not an entroscape checkpoint or
+ * a dataset of an unexpected type. Nothing is returned on failure. */
+es_status es_h5_read_checkpoint(const char *path, es_records *rs, char **config_text,
+                                char **version, es_err *err);
 
 #endif

@@ -1,9 +1,13 @@
 /* wl.h: the Wang-Landau engine. Samples ln g over a grid of one or two macro-variables of any
- * model behind the es_model ops table, with several walkers sharing one estimate.
+ * model behind the es_model ops table.
  *
- * Walkers run `check_every` sweeps independently (each from its own random stream), then meet:
- * their ln g copies are averaged, histograms summed, flatness checked, ln f updated. The result
- * depends only on the seed and the number of walkers, never on thread scheduling. */
+ * The grid may be cut into overlapping windows along one axis (replica-exchange Wang-Landau,
+ * Vogel, Li, Wuest, Landau 2013/2014); each window has its own ln g, histogram and schedule
+ * and `walkers` walkers. Walkers run `check_every` sweeps independently (each from its own
+ * random stream), then meet: ln g is averaged over a window's walkers, histograms summed,
+ * flatness checked, ln f updated; every `exchange_every` sweeps neighbouring windows try to
+ * swap configurations. The result depends only on the seed and the layout (windows, walkers),
+ * never on thread scheduling, and a run can be packed into records and resumed bit for bit. */
 #ifndef ENTROSCAPE_WL_H
 #define ENTROSCAPE_WL_H
 
@@ -11,6 +15,7 @@
 #include "entroscape/dos.h"
 #include "entroscape/grid.h"
 #include "entroscape/model.h"
+#include "entroscape/records.h"
 #include <signal.h>
 
 typedef enum es_wl_method {
@@ -21,42 +26,89 @@ typedef enum es_wl_method {
 /* Moves per walker between meetings when check_every = 0. */
 #define ES_WL_AUTO_MOVES 100000L
 
+/* At most this many windows. */
+#define ES_WL_MAX_WINDOWS 4096
+#define ES_WL_MAX_SPANS 64     /* explicit windows (sampler.window_edges) */
+
 typedef struct es_wl_params {
     es_wl_method method;
     double   flatness;        /* flat when min H >= flatness * mean H over reachable bins */
     long     check_every;     /* sweeps per walker between meetings; 0 = auto */
     double   ln_f_initial;    /* usually 1 */
-    double   ln_f_final;      /* converged when ln f <= this */
-    uint64_t max_sweeps;      /* per walker; 0 = no limit */
-    double   max_seconds;     /* 0 = no limit */
-    int      walkers;
+    double   ln_f_final;      /* a window has converged when its ln f <= this */
+    uint64_t max_sweeps;      /* per walker, in all; 0 = no limit */
+    double   max_seconds;     /* for this invocation; 0 = no limit */
+    int      walkers;         /* per window */
     uint64_t seed;
-    long     approach_sweeps; /* sweeps allowed to walk from a random state into the grid */
+    long     approach_sweeps; /* sweeps allowed to walk from a random state into the window */
+    int      windows;         /* windows along window_axis (1 = plain Wang-Landau) */
+    int      window_axis;     /* 0 = x, 1 = y */
+    double   overlap;         /* equal windows: fraction of a window shared with a neighbour */
+    int      n_spans;         /* explicit windows (0 = equal windows) ... */
+    es_span  spans[ES_WL_MAX_SPANS]; /* ... in bins along window_axis */
+    long     exchange_every;  /* sweeps between exchange attempts; 0 = at every meeting */
 } es_wl_params;
 
-/* What the progress callback sees at each meeting. */
+/* What the progress callback sees after each meeting (windows summarised by the slowest). */
 typedef struct es_wl_report {
     uint64_t sweeps;          /* per walker */
     uint64_t moves;           /* all walkers */
-    double   ln_f, flatness, seconds;
+    double   ln_f;            /* largest over windows */
+    double   flatness;        /* smallest over windows */
+    double   seconds;         /* this invocation */
     double   eta_seconds;     /* estimate of what is left; < 0 when unknown */
     long     reached, nbins;  /* bins reached so far / in the grid */
-    int      stage_changed;   /* 1 when ln f was just reduced (or the 1/t phase began) */
-    int      phase;           /* 1/t: 1 before ln f follows 1/t, 2 after; wl: 1 */
+    int      stage_changed;   /* 1 when some window reduced ln f at this meeting */
+    int      stages;          /* ln f reductions so far, all windows */
+    int      phase;           /* 1/t: 2 once every window follows 1/t; else 1 */
+    int      windows, windows_converged;
     double   acceptance;      /* fraction of moves accepted in the last segment */
+    double   exchange_rate;   /* accepted / tried exchanges so far (0 without windows) */
     double   max_drift;       /* largest drift the models reported at recompute */
 } es_wl_report;
 
 typedef void (*es_wl_progress_fn)(void *user, const es_wl_report *r, int final);
 
-/* Fill params from the [sampler] options of cfg. */
-es_status es_wl_params_from_config(es_wl_params *p, const es_config *cfg, es_err *err);
+typedef struct es_wl es_wl;   /* a run in progress */
 
-/* Run Wang-Landau on `model` (cloned once per walker; the prototype is not changed) over grid
- * g and store the result in out (allocated with the grid's bins; edges, log_g normalised,
- * histogram and attributes filled). progress may be NULL. If *stop becomes non-zero (a signal
- * handler), the run ends at the next meeting with converged = 0 and returns ES_EINTR after
- * filling out. Other failures: err set (e.g. a walker cannot reach the grid). */
+/* Fill params from the [sampler] options of cfg (window_edges resolved on grid g). */
+es_status es_wl_params_from_config(es_wl_params *p, const es_config *cfg, const es_grid *g,
+                                   es_err *err);
+
+/* A run of `model` (cloned once per walker; the prototype is not changed) over grid g.
+ * Walkers start from uniform random states; es_wl_start walks them into their windows.
+ * NULL (err set) on bad parameters or allocation failure. */
+es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *model, es_err *err);
+void es_wl_free(es_wl *wl);
+
+/* Walk every walker into its window (skipped after es_wl_unpack). ES_ERUNTIME if one cannot. */
+es_status es_wl_start(es_wl *wl, es_err *err);
+
+/* One segment: every walker runs to the next meeting; windows meet, schedules advance,
+ * neighbouring windows exchange when due. */
+es_status es_wl_advance(es_wl *wl, es_err *err);
+
+/* 1 when every window has converged or max_sweeps / max_seconds is reached. */
+int es_wl_done(const es_wl *wl);
+
+/* 1 when every window has converged. */
+int es_wl_converged(const es_wl *wl);
+
+void es_wl_get_report(const es_wl *wl, es_wl_report *r);
+
+/* The result so far: windows stitched into one ln g (normalised), histogram, diagnostics and
+ * history in out (allocated with the grid's bins). */
+es_status es_wl_result(const es_wl *wl, es_dos *out, es_err *err);
+
+/* Everything a resumed run needs (ln g, histograms, schedules, walker states, random
+ * streams, counters) as named records; and back. es_wl_unpack checks every size against
+ * this run's layout (ES_EDATA naming what differs) and changes nothing on failure. */
+es_status es_wl_pack(const es_wl *wl, es_records *rs, es_err *err);
+es_status es_wl_unpack(es_wl *wl, const es_records *rs, es_err *err);
+
+/* The whole loop without checkpoints: alloc, start, advance until done, result. If *stop
+ * becomes non-zero, the run ends at the next meeting with converged = 0 and returns
+ * ES_EINTR after filling out. */
 es_status es_wl_run(const es_wl_params *p, const es_grid *g, const es_model *model, es_dos *out,
                     es_wl_progress_fn progress, void *user, volatile sig_atomic_t *stop,
                     es_err *err);

@@ -36,12 +36,13 @@ es_status es_cli_parse_config_args(int argc, char **argv, es_cli_common *opt, es
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             opt->quiet = 1;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
-                   strcmp(a, "--set") == 0 || strcmp(a, "--threads") == 0) {
+                   strcmp(a, "--set") == 0 || strcmp(a, "--threads") == 0 ||
+                   strcmp(a, "--resume") == 0) {
             if (i + 1 >= argc)
                 return es_err_set(err, ES_EUSAGE, "%s needs a value", a);
             val = argv[++i];
         } else if (strncmp(a, "--set=", 6) == 0 || strncmp(a, "--threads=", 10) == 0 ||
-                   strncmp(a, "--output=", 9) == 0) {
+                   strncmp(a, "--output=", 9) == 0 || strncmp(a, "--resume=", 9) == 0) {
             val = strchr(a, '=') + 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             return es_err_set(err, ES_EUSAGE, "unknown option '%s' (see --help)", a);
@@ -65,7 +66,10 @@ es_status es_cli_parse_config_args(int argc, char **argv, es_cli_common *opt, es
         } else {
             if (!*val)
                 return es_err_set(err, ES_EUSAGE, "%s needs a file name", a);
-            opt->output = val;
+            if (strncmp(a, "--resume", 8) == 0)
+                opt->resume = val;
+            else
+                opt->output = val;
         }
     }
     if (!opt->config_path)

@@ -8,13 +8,15 @@
 
 int es_cmd_run(int argc, char **argv);
 int es_cmd_info(int argc, char **argv);
+int es_cmd_train(int argc, char **argv);
 
 /* Shared option handling for subcommands that read a config: CONFIG [-o OUT] [--set k=v ...]
- * [--threads N] [--quiet]. Loads, overrides and validates cfg. Returns ES_OK, or an error
+ * [--threads N] [--resume CKPT] [--quiet]. Loads, overrides and validates cfg. Returns ES_OK, or an error
  * (message in err); *help is set when --help was given. */
 typedef struct es_cli_common {
     const char *config_path;
     const char *output;     /* -o, or NULL */
+    const char *resume;     /* --resume CKPT.h5, or NULL */
     int threads;            /* --threads, 0 = default */
     int quiet;
     int help;

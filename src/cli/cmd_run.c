@@ -1,4 +1,5 @@
-/* cmd_run.c: `entroscape run CONFIG.ini`: sample the density of states and write it to HDF5. */
+/* cmd_run.c: `entroscape run CONFIG.ini`: sample the density of states and write it to HDF5,
+ * with checkpoints (periodic and on signals) and --resume. */
 #include "cli.h"
 #include "entroscape/dos.h"
 #include "entroscape/grid.h"
@@ -16,37 +17,47 @@
 #include <omp.h>
 #endif
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, checkpoint_requested;
 
-static void on_signal(int sig)
+static void on_stop(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    checkpoint_requested = 1;
 }
 
 static void run_usage(FILE *f)
 {
     fprintf(f,
             "usage: entroscape run CONFIG.ini [-o OUT.h5] [--set section.key=value ...]\n"
-            "                      [--threads N] [--quiet]\n\n"
-            "Sample ln g, the log-volume of parameter space per bin of (x, y), by Wang-Landau,\n"
-            "and write it to OUT.h5 (default: output.path, else CONFIG's name with .h5).\n\n"
+            "                      [--threads N] [--resume CKPT.h5] [--quiet]\n\n"
+            "Sample ln g, the log-volume of parameter space per bin of (x, y), by Wang-Landau\n"
+            "(with replica-exchange windows when sampler.windows > 1), and write it to OUT.h5\n"
+            "(default: output.path, else CONFIG's name with .h5).\n\n"
             "  -o, --output FILE   output HDF5 file (written to a temporary file, then renamed)\n"
             "  --set KEY=VALUE     override a config option, e.g. --set sampler.walkers=2\n"
             "  --threads N         OpenMP threads (default: all cores; walkers share them)\n"
+            "  --resume CKPT.h5    continue from a checkpoint of the same config and version\n"
             "  -q, --quiet         no progress on stderr\n"
             "  -h, --help          this help and the config reference\n\n"
+            "Checkpoints go to output.checkpoint (default OUT.ckpt.h5) every\n"
+            "output.checkpoint_every seconds, on SIGUSR1 (and the run goes on), and on SIGTERM or\n"
+            "SIGINT (then the result so far is written, marked converged = 0, and the run\n"
+            "stops). A resumed run ends with the same ln g, bit for bit, as an uninterrupted one\n"
+            "with the same seed and layout. The checkpoint is removed once the run converges.\n"
             "Progress goes to stderr: a live line on a terminal, a line per stage otherwise.\n"
-            "SIGINT/SIGTERM stop the run at the next meeting of the walkers and write what was\n"
-            "sampled so far (converged = 0). Exit codes: 0 done, 1 runtime failure or\n"
-            "interrupted, 2 usage or config error.\n\n"
+            "Exit codes: 0 done, 1 runtime failure or interrupted, 2 usage or config error.\n\n"
             "Config reference (INI sections and keys):\n\n");
     es_config_print_help(f);
 }
 
 typedef struct progress {
     int quiet, tty;
-    int stages;
 } progress;
 
 static void fmt_time(double s, char *buf, size_t n)
@@ -61,24 +72,98 @@ static void fmt_time(double s, char *buf, size_t n)
         snprintf(buf, n, "%.1f h", s / 3600);
 }
 
-static void on_progress(void *user, const es_wl_report *r, int final)
+static void show_progress(const progress *pr, const es_wl_report *r, int final)
 {
-    progress *pr = user;
-    if (pr->quiet)
+    if (pr->quiet || (!pr->tty && !r->stage_changed && !final))
         return;
-    pr->stages += r->stage_changed;
-    if (!pr->tty && !r->stage_changed && !final)
-        return;
-    char el[32], eta[32];
+    char el[32], eta[32], win[64] = "";
     fmt_time(r->seconds, el, sizeof el);
     fmt_time(r->eta_seconds, eta, sizeof eta);
-    fprintf(stderr, "%sstage %d%s  ln f %.3e  flat %.2f  sweeps %.3g  bins %ld/%ld  acc %.2f  %s",
-            pr->tty ? "\r\033[K" : "", pr->stages, r->phase == 2 ? " (1/t)" : "", r->ln_f,
-            r->flatness, (double)r->sweeps, r->reached, r->nbins, r->acceptance, el);
+    if (r->windows > 1)
+        snprintf(win, sizeof win, "  windows %d/%d done  exch %.2f", r->windows_converged,
+                 r->windows, r->exchange_rate);
+    fprintf(stderr, "%sstage %d%s  ln f %.3e  flat %.2f  sweeps %.3g  bins %ld/%ld  acc %.2f%s  %s",
+            pr->tty ? "\r\033[K" : "", r->stages, r->phase == 2 ? " (1/t)" : "", r->ln_f,
+            r->flatness, (double)r->sweeps, r->reached, r->nbins, r->acceptance, win, el);
     if (!final)
         fprintf(stderr, "  ~%s left", eta);
     fprintf(stderr, "%s", pr->tty && !final ? "" : "\n");
     fflush(stderr);
+}
+
+/* The config text without the keys that may change between a run and its resumption. */
+static char *comparable_config(const char *ini)
+{
+    char *out = malloc(strlen(ini) + 1);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    int in_output = 0;
+    for (const char *line = ini; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line + 1) : strlen(line);
+        if (line[0] == '[')
+            in_output = strncmp(line, "[output]", 8) == 0;
+        int skip = in_output || strncmp(line, "max_seconds", 11) == 0;
+        if (!skip) {
+            memcpy(out + k, line, len);
+            k += len;
+        }
+        line += len;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* Load a checkpoint into wl after checking it belongs to this version and config. */
+static es_status resume_from(es_wl *wl, const char *ckpt, const char *ini, es_err *err)
+{
+    es_records rs = {0};
+    char *cfg_text = NULL, *version = NULL;
+    es_status st = es_h5_read_checkpoint(ckpt, &rs, &cfg_text, &version, err);
+    if (st == ES_OK && strcmp(version, es_version()) != 0)
+        st = es_err_set(err, ES_EDATA, "%s was written by entroscape %s; this is %s: refusing to "
+                        "resume across versions", ckpt, version, es_version());
+    if (st == ES_OK) {
+        char *a = comparable_config(cfg_text), *b = comparable_config(ini);
+        if (!a || !b)
+            st = es_err_set(err, ES_ENOMEM, "out of memory comparing configs");
+        else if (strcmp(a, b) != 0) {
+            /* name the first differing line */
+            const char *p = a, *q = b;
+            while (*p && *p == *q)
+                p++, q++;
+            while (p > a && p[-1] != '\n')
+                p--, q--;
+            st = es_err_set(err, ES_EDATA, "%s belongs to another configuration (checkpoint: "
+                            "\"%.*s\", this run: \"%.*s\"); only [output] and max_seconds may "
+                            "change on resume", ckpt, (int)strcspn(p, "\n"), p,
+                            (int)strcspn(q, "\n"), q);
+        }
+        free(a);
+        free(b);
+    }
+    if (st == ES_OK)
+        st = es_wl_unpack(wl, &rs, err);
+    es_records_clear(&rs);
+    free(cfg_text);
+    free(version);
+    return st;
+}
+
+static es_status write_checkpoint(const es_wl *wl, const char *path, const char *ini, long seed,
+                                  const es_grid *g, es_err *err)
+{
+    es_records rs = {0};
+    es_dos *snap = es_dos_alloc((size_t)g->x_bins, (size_t)g->y_bins, err);
+    es_status st = snap ? es_wl_pack(wl, &rs, err) : err->status;
+    if (st == ES_OK)
+        st = es_wl_result(wl, snap, err);
+    if (st == ES_OK)
+        st = es_h5_write_checkpoint(path, ini, seed, &rs, snap, err);
+    es_records_clear(&rs);
+    es_dos_free(snap);
+    return st;
 }
 
 int es_cmd_run(int argc, char **argv)
@@ -96,16 +181,25 @@ int es_cmd_run(int argc, char **argv)
     if (opt.threads > 0)
         omp_set_num_threads(opt.threads);
 #endif
-    char out_path[ES_CFG_STR];
+    char out_path[ES_CFG_STR], ckpt_path[ES_CFG_STR + 16];
     if (es_cli_output_path(&opt, &cfg, out_path, sizeof out_path, &err) != ES_OK)
         return es_cli_fail(&err);
     memcpy(cfg.output_path, out_path, sizeof out_path);
+    if (cfg.output_checkpoint[0]) {
+        snprintf(ckpt_path, sizeof ckpt_path, "%s", cfg.output_checkpoint);
+    } else {
+        size_t len = strlen(out_path);
+        if (len > 3 && strcmp(out_path + len - 3, ".h5") == 0)
+            len -= 3;
+        snprintf(ckpt_path, sizeof ckpt_path, "%.*s.ckpt.h5", (int)len, out_path);
+    }
 
     es_model *model = es_model_create(&cfg, &err);
     if (!model)
         return es_cli_fail(&err);
     es_grid grid;
     es_wl_params wp;
+    es_wl *wl = NULL;
     es_dos *dos = NULL;
     es_h5 *h5 = NULL;
     char *ini = NULL;
@@ -113,11 +207,15 @@ int es_cmd_run(int argc, char **argv)
                                 cfg.sampler_x_max, cfg.sampler_y_bins, cfg.sampler_y_min,
                                 cfg.sampler_y_max, &err);
     if (st == ES_OK)
-        st = es_wl_params_from_config(&wp, &cfg, &err);
+        st = es_wl_params_from_config(&wp, &cfg, &grid, &err);
     if (st == ES_OK && !(dos = es_dos_alloc((size_t)grid.x_bins, (size_t)grid.y_bins, &err)))
         st = err.status;
     if (st == ES_OK && !(ini = es_config_to_ini(&cfg)))
         st = es_err_set(&err, ES_ENOMEM, "out of memory writing the effective config");
+    if (st == ES_OK && !(wl = es_wl_alloc(&wp, &grid, model, &err)))
+        st = err.status;
+    if (st == ES_OK && opt.resume && (st = resume_from(wl, opt.resume, ini, &err)) == ES_EDATA)
+        st = err.status = ES_ECONFIG; /* a checkpoint that does not fit is a usage error: exit 2 */
     /* Open the output first, so an unwritable path fails before hours of sampling. */
     if (st == ES_OK && !(h5 = es_h5_create(out_path, ini, cfg.sampler_seed, &err)))
         st = err.status;
@@ -126,41 +224,66 @@ int es_cmd_run(int argc, char **argv)
 
     if (!opt.quiet)
         fprintf(stderr, "entroscape %s: %s, %zu degrees of freedom, %s over %ld x %ld bins, "
-                "%d walker%s, seed %ld -> %s\n", es_version(), model->ops->name,
+                "%ld window%s x %d walker%s, seed %ld%s%s -> %s\n", es_version(), model->ops->name,
                 model->ops->n_dof(model->ctx), wp.method == ES_WL_1T ? "1/t" : "wl",
-                grid.x_bins, grid.y_bins, wp.walkers, wp.walkers == 1 ? "" : "s",
-                cfg.sampler_seed, out_path);
+                grid.x_bins, grid.y_bins, (long)wp.windows, wp.windows == 1 ? "" : "s",
+                wp.walkers, wp.walkers == 1 ? "" : "s", cfg.sampler_seed,
+                opt.resume ? ", resumed from " : "", opt.resume ? opt.resume : "", out_path);
     struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
+    sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+
     progress pr = {.quiet = opt.quiet, .tty = isatty(STDERR_FILENO)};
-    es_status run_st = es_wl_run(&wp, &grid, model, dos, on_progress, &pr, &stop_requested, &err);
-    if (run_st != ES_OK && run_st != ES_EINTR) {
-        st = run_st;
+    double last_ckpt = es_seconds(), next_report = 0;
+    if ((st = es_wl_start(wl, &err)) != ES_OK)
         goto done;
+    for (;;) {
+        if ((st = es_wl_advance(wl, &err)) != ES_OK)
+            goto done;
+        int done = es_wl_done(wl) || stop_requested;
+        es_wl_report r;
+        es_wl_get_report(wl, &r);
+        if (r.stage_changed || done || r.seconds >= next_report) {
+            show_progress(&pr, &r, done);
+            next_report = r.seconds + 0.25;
+        }
+        int due = cfg.output_checkpoint_every > 0 &&
+                  es_seconds() - last_ckpt >= cfg.output_checkpoint_every;
+        if ((due || checkpoint_requested || stop_requested) && !es_wl_converged(wl)) {
+            checkpoint_requested = 0;
+            if ((st = write_checkpoint(wl, ckpt_path, ini, cfg.sampler_seed, &grid, &err)) != ES_OK)
+                goto done;
+            last_ckpt = es_seconds();
+            if (!opt.quiet && !pr.tty)
+                fprintf(stderr, "checkpoint written to %s\n", ckpt_path);
+        }
+        if (done)
+            break;
     }
-    if ((st = es_h5_write_dos(h5, dos, &err)) != ES_OK)
+    if ((st = es_wl_result(wl, dos, &err)) != ES_OK || (st = es_h5_write_dos(h5, dos, &err)) != ES_OK)
         goto done;
     st = es_h5_commit(h5, &err);
     h5 = NULL;
     if (st != ES_OK)
         goto done;
+    if (dos->converged)
+        unlink(ckpt_path);
     long unreached = 0;
     for (size_t b = 0; b < dos->x_bins * dos->y_bins; b++)
         unreached += isinf(dos->log_g[b]);
-    if (!opt.quiet) {
+    if (!opt.quiet)
         fprintf(stderr, "%s: %s, ln f %.3g, %llu sweeps per walker, %ld of %zu bins never reached\n",
                 out_path, dos->converged ? "converged" : "NOT converged", dos->ln_f,
                 (unsigned long long)dos->sweeps, unreached, dos->x_bins * dos->y_bins);
-    }
-    if (run_st == ES_EINTR) {
-        es_err_set(&err, ES_EINTR, "stopped by a signal; the partial result (converged = 0) is in %s",
-                   out_path);
-        st = ES_EINTR;
-    }
+    if (stop_requested && !dos->converged)
+        st = es_err_set(&err, ES_EINTR, "stopped by a signal; the result so far (converged = 0) "
+                        "is in %s; continue with --resume %s", out_path, ckpt_path);
 done:
     es_h5_abort(h5);
+    es_wl_free(wl);
     free(ini);
     es_dos_free(dos);
     es_model_free(model);

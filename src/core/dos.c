@@ -53,7 +53,26 @@ void es_dos_free(es_dos *d)
     free(d->log_g);
     free(d->histogram);
     free(d->stages);
+    free(d->windows);
+    free(d->exchange_tried);
+    free(d->exchange_accepted);
     free(d);
+}
+
+/* Allocate (zeroed) diagnostics for n >= 1 windows and n - 1 exchange pairs, replacing any. */
+es_status es_dos_alloc_windows(es_dos *d, size_t n, es_err *err)
+{
+    free(d->windows);
+    free(d->exchange_tried);
+    free(d->exchange_accepted);
+    d->n_windows = 0;
+    d->windows = es_calloc(n, sizeof *d->windows, "window diagnostics", err);
+    d->exchange_tried = es_calloc(n, sizeof *d->exchange_tried, "exchange counts", err);
+    d->exchange_accepted = es_calloc(n, sizeof *d->exchange_accepted, "exchange counts", err);
+    if (!d->windows || !d->exchange_tried || !d->exchange_accepted)
+        return ES_ENOMEM;
+    d->n_windows = n;
+    return ES_OK;
 }
 
 /* Append one row to d->stages. The array is resized to exactly n_stages rows on each call

@@ -40,9 +40,10 @@ const es_option es_options[] = {
     ES_OPT_ENUM("task", "name", "particles",
                 "particles|ising|spiral|spiral-regression|arithmetic|tabular|image|text", task_name,
                 "model or learning task to sample"),
-    ES_OPT_ENUM("task", "dataset", "auto", "auto|boston|breast-cancer|fashion-mnist|digits",
+    ES_OPT_ENUM("task", "dataset", "auto", "auto|boston|breast-cancer|fashion-mnist|digits|kjv",
                 task_dataset,
-                "tabular: boston | breast-cancer; image: fashion-mnist | digits (auto = first)"),
+                "tabular: boston | breast-cancer; image: fashion-mnist | digits; text: kjv "
+                "(auto = first)"),
     ES_OPT_INT("task", "seed", "1", 0, 9.2e18, task_seed,
                "seed of the data split and of generated data"),
     ES_OPT_INT("task", "train_size", "0", 0, 1e8, task_train_size,
@@ -117,6 +118,18 @@ const es_option es_options[] = {
     ES_OPT_DOUBLE("sampler", "step", "0", 0, 1e6, sampler_step,
                   "continuous moves: displacement uniform in [-step, step] (0 = auto)"),
 
+    /* [sampler]: replica-exchange windows */
+    ES_OPT_INT("sampler", "windows", "1", 1, 4096, sampler_windows,
+               "overlapping windows along window_axis (replica-exchange Wang-Landau); 1 = plain"),
+    ES_OPT_DOUBLE("sampler", "overlap", "0.75", 0, 0.99, sampler_overlap,
+                  "equal windows: fraction of a window's width shared with its neighbour"),
+    ES_OPT_STRING("sampler", "window_edges", "", sampler_window_edges,
+                  "explicit windows instead: lo:hi pairs in axis units, e.g. 0:0.4, 0.3:0.7, 0.6:1"),
+    ES_OPT_ENUM("sampler", "window_axis", "x", "x|y", sampler_window_axis,
+                "axis the windows cut (y only for 2-D models)"),
+    ES_OPT_INT("sampler", "exchange_every", "0", 0, 1e9, sampler_exchange_every,
+               "sweeps between replica exchanges of neighbouring windows (0 = at every meeting)"),
+
     /* [train]: the gradient-trained baseline */
     ES_OPT_ENUM("train", "optimizer", "adam", "sgd|adam", train_optimizer,
                 "optimizer"),
@@ -138,6 +151,10 @@ const es_option es_options[] = {
     /* [output] */
     ES_OPT_STRING("output", "path", "", output_path,
                   "output HDF5 file (\"\" = <config name>.h5 in the current directory; -o overrides)"),
+    ES_OPT_DOUBLE("output", "checkpoint_every", "600", 0, 1e9, output_checkpoint_every,
+                  "seconds between checkpoints (0 = only on SIGTERM, SIGINT, SIGUSR1)"),
+    ES_OPT_STRING("output", "checkpoint", "", output_checkpoint,
+                  "checkpoint file (\"\" = the output path with .ckpt.h5 in place of .h5)"),
 };
 
 const size_t es_n_options = ES_ARRAY_LEN(es_options);

@@ -86,11 +86,18 @@ static es_status read_convergence(hid_t dos, es_dos *d, const char *path, es_err
     if (st == ES_OK)
         st = es_h5_read_dset(g, "seconds", H5T_NATIVE_DOUBLE, 1, dims, cols + 2 * n, path, grp,
                              err);
+    int32_t *window = es_calloc(n, sizeof *window, "convergence window", err);    /* (n) */
+    if (st == ES_OK && !window)
+        st = ES_ENOMEM;
+    if (st == ES_OK && H5Lexists(g, "window", H5P_DEFAULT) > 0) /* files before windows lack it */
+        st = es_h5_read_dset(g, "window", H5T_NATIVE_INT32, 1, dims, window, path, grp, err);
     if (st == ES_OK) {
         for (size_t i = 0; i < n; i++)
-            d->stages[i] = (es_dos_stage){sweeps[i], cols[i], cols[n + i], cols[2 * n + i]};
+            d->stages[i] = (es_dos_stage){sweeps[i], cols[i], cols[n + i], cols[2 * n + i],
+                                          window[i]};
         d->n_stages = n;
     }
+    free(window);
     free(sweeps);
     free(cols);
     es_h5_close(g);
@@ -149,6 +156,8 @@ es_dos *es_h5_read_dos_file(hid_t file, const char *path, es_err *err)
         st = read_dos_attrs(g, d, path, err);
     if (st == ES_OK)
         st = read_convergence(g, d, path, err);
+    if (st == ES_OK)
+        st = es_h5_read_windows(g, d, path, err);
     free(xc);
     free(yc);
     es_h5_close(g);

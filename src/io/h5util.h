@@ -103,4 +103,24 @@ es_dos *es_h5_read_dos_file(hid_t file, const char *path, es_err *err);
  * (e.g. /sgd) before es_h5_commit. Valid until commit or abort. */
 hid_t es_h5_file_id(es_h5 *h);
 
+/* Create dataset `name` under loc, stored as file_type with shape dims[rank], and write buf
+ * (mem_type; may be NULL when the shape holds no element). extendable: unlimited maximum
+ * size along every dimension with chunked storage. Returns the open dataset, or -1 with err
+ * set (ES_EIO, naming path and group/name). */
+hid_t es_h5_write_dset(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
+                       const hsize_t *dims, int extendable, const void *buf, const char *path,
+                       const char *group, es_err *err);
+
+/* Make dset a dimension scale called name (with a long_name attribute). */
+es_status es_h5_make_scale(hid_t dset, const char *name, const char *long_name,
+                           const char *path, const char *group, es_err *err);
+
+/* Attach scale to dimension idx of dset and label that dimension. */
+es_status es_h5_attach_dim(hid_t dset, const char *dset_name, hid_t scale, unsigned idx,
+                           const char *label, const char *path, const char *group, es_err *err);
+
+/* /dos/windows: replica-exchange diagnostics of d (nothing when d->n_windows == 0). */
+es_status es_h5_write_windows(hid_t dos, const es_dos *d, const char *path, es_err *err);
+es_status es_h5_read_windows(hid_t dos, es_dos *d, const char *path, es_err *err);
+
 #endif

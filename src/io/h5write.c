@@ -163,7 +163,7 @@ es_h5 *es_h5_create(const char *path, const char *config_text, long seed, es_err
  * (mem_type; may be NULL when the shape holds no element). extendable: unlimited maximum
  * size along every dimension with chunked storage (for 1-D histories, which may be empty).
  * Returns the open dataset, or -1 with err set (ES_EIO). */
-static hid_t write_dset(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
+hid_t es_h5_write_dset(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
                         const hsize_t *dims, int extendable, const void *buf, const char *path,
                         const char *group, es_err *err)
 {
@@ -192,7 +192,7 @@ static hid_t write_dset(hid_t loc, const char *name, hid_t file_type, hid_t mem_
 }
 
 /* Make dset a dimension scale called name (with a long_name attribute). */
-static es_status make_scale(hid_t dset, const char *name, const char *long_name,
+es_status es_h5_make_scale(hid_t dset, const char *name, const char *long_name,
                             const char *path, const char *group, es_err *err)
 {
     char object[160];
@@ -203,7 +203,7 @@ static es_status make_scale(hid_t dset, const char *name, const char *long_name,
 }
 
 /* Attach scale to dimension idx of dset and label that dimension with label. */
-static es_status attach_dim(hid_t dset, const char *dset_name, hid_t scale, unsigned idx,
+es_status es_h5_attach_dim(hid_t dset, const char *dset_name, hid_t scale, unsigned idx,
                             const char *label, const char *path, const char *group, es_err *err)
 {
     char object[160];
@@ -237,50 +237,57 @@ static es_status write_convergence(hid_t dos, const es_dos *d, const char *path,
         st = es_h5_fail(err, ES_EIO, path, grp, "cannot create group");
 
     int64_t  *stage = es_calloc(n, sizeof *stage, "convergence stage index", err);   /* (n) */
+    int32_t  *window = es_calloc(n, sizeof *window, "convergence window", err);      /* (n) */
     uint64_t *sweeps = es_calloc(n, sizeof *sweeps, "convergence sweeps", err);      /* (n) */
     double   *cols = es_calloc(3 * n, sizeof *cols, "convergence columns", err);     /* (3, n) */
-    if (st == ES_OK && (!stage || !sweeps || !cols))
+    if (st == ES_OK && (!stage || !window || !sweeps || !cols))
         st = ES_ENOMEM;
     for (size_t i = 0; st == ES_OK && i < n; i++) {
         stage[i] = (int64_t)i;
+        window[i] = d->stages[i].window;
         sweeps[i] = d->stages[i].sweeps;
         cols[i] = d->stages[i].ln_f;
         cols[n + i] = d->stages[i].flatness;
         cols[2 * n + i] = d->stages[i].seconds;
     }
 
-    static const char *const names[4] = {"sweeps", "ln_f", "flatness", "seconds"};
-    static const char *const long_names[4] = {
-        "sweeps per walker at the start of the stage", "ln f from this stage on",
-        "histogram min/mean over reachable bins", "wall-clock seconds since the start"};
-    hid_t scale = -1, dsets[4] = {-1, -1, -1, -1};
+    static const char *const names[5] = {"sweeps", "ln_f", "flatness", "seconds", "window"};
+    static const char *const long_names[5] = {
+        "sweeps per walker when ln f changed", "ln f until then",
+        "histogram min/mean over reachable bins", "wall-clock seconds since the start",
+        "window the row belongs to"};
+    hid_t scale = -1, dsets[5] = {-1, -1, -1, -1, -1};
     if (st == ES_OK)
-        scale = write_dset(g, "stage", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, 1, stage, path,
+        scale = es_h5_write_dset(g, "stage", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, 1, stage, path,
                            grp, err);
     if (st == ES_OK && scale < 0)
         st = ES_EIO;
     if (st == ES_OK)
-        st = make_scale(scale, "stage", "convergence stage (row of the history)", path, grp, err);
-    for (int c = 0; c < 4 && st == ES_OK; c++) {
+        st = es_h5_make_scale(scale, "stage", "convergence stage (row of the history)", path, grp, err);
+    for (int c = 0; c < 5 && st == ES_OK; c++) {
         if (c == 0)
-            dsets[c] = write_dset(g, names[c], H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, dims, 1,
+            dsets[c] = es_h5_write_dset(g, names[c], H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, dims, 1,
                                   sweeps, path, grp, err);
+        else if (c == 4)
+            dsets[c] = es_h5_write_dset(g, names[c], H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, 1,
+                                        window, path, grp, err);
         else
-            dsets[c] = write_dset(g, names[c], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, 1,
+            dsets[c] = es_h5_write_dset(g, names[c], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, 1,
                                   cols + (size_t)(c - 1) * n, path, grp, err);
         if (dsets[c] < 0)
             st = ES_EIO;
         if (st == ES_OK)
-            st = attach_dim(dsets[c], names[c], scale, 0, "stage", path, grp, err);
+            st = es_h5_attach_dim(dsets[c], names[c], scale, 0, "stage", path, grp, err);
         if (st == ES_OK)
             st = es_h5_write_str_attr(dsets[c], "long_name", long_names[c], path, grp, err);
     }
-    for (int c = 0; c < 4; c++)
+    for (int c = 0; c < 5; c++)
         es_h5_close(dsets[c]);
     es_h5_close(scale);
     es_h5_close(g);
     es_h5_close(gcpl);
     free(stage);
+    free(window);
     free(sweeps);
     free(cols);
     return st;
@@ -363,36 +370,37 @@ static es_status write_dos_group(es_h5 *h, const es_dos *d, es_err *err)
     snprintf(xelong, sizeof xelong, "%.64s (bin edges)", d->x_variable);
     snprintf(yelong, sizeof yelong, "%.64s (bin edges)", d->y_variable);
 
-    if ((log_g = write_dset(g, "log_g", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, grid, 0, d->log_g,
+    if ((log_g = es_h5_write_dset(g, "log_g", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, grid, 0, d->log_g,
                             path, grp, err)) < 0 ||
-        (hist = write_dset(g, "histogram", H5T_STD_U64LE, H5T_NATIVE_UINT64, 2, grid, 0,
+        (hist = es_h5_write_dset(g, "histogram", H5T_STD_U64LE, H5T_NATIVE_UINT64, 2, grid, 0,
                            d->histogram, path, grp, err)) < 0 ||
-        (x = write_dset(g, "x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, nx, 0, xc, path, grp,
+        (x = es_h5_write_dset(g, "x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, nx, 0, xc, path, grp,
                         err)) < 0 ||
-        (y = write_dset(g, "y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, ny, 0, yc, path, grp,
+        (y = es_h5_write_dset(g, "y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, ny, 0, yc, path, grp,
                         err)) < 0 ||
-        (xe = write_dset(g, "x_edges", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, nxe, 0, d->x_edges,
+        (xe = es_h5_write_dset(g, "x_edges", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, nxe, 0, d->x_edges,
                          path, grp, err)) < 0 ||
-        (ye = write_dset(g, "y_edges", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, nye, 0, d->y_edges,
+        (ye = es_h5_write_dset(g, "y_edges", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, nye, 0, d->y_edges,
                          path, grp, err)) < 0) {
         st = ES_EIO;
         goto done;
     }
-    if ((st = make_scale(x, "x", xlong, path, grp, err)) != ES_OK ||
-        (st = make_scale(y, "y", ylong, path, grp, err)) != ES_OK ||
-        (st = make_scale(xe, "x_edges", xelong, path, grp, err)) != ES_OK ||
-        (st = make_scale(ye, "y_edges", yelong, path, grp, err)) != ES_OK ||
-        (st = attach_dim(log_g, "log_g", x, 0, "x", path, grp, err)) != ES_OK ||
-        (st = attach_dim(log_g, "log_g", y, 1, "y", path, grp, err)) != ES_OK ||
-        (st = attach_dim(hist, "histogram", x, 0, "x", path, grp, err)) != ES_OK ||
-        (st = attach_dim(hist, "histogram", y, 1, "y", path, grp, err)) != ES_OK ||
+    if ((st = es_h5_make_scale(x, "x", xlong, path, grp, err)) != ES_OK ||
+        (st = es_h5_make_scale(y, "y", ylong, path, grp, err)) != ES_OK ||
+        (st = es_h5_make_scale(xe, "x_edges", xelong, path, grp, err)) != ES_OK ||
+        (st = es_h5_make_scale(ye, "y_edges", yelong, path, grp, err)) != ES_OK ||
+        (st = es_h5_attach_dim(log_g, "log_g", x, 0, "x", path, grp, err)) != ES_OK ||
+        (st = es_h5_attach_dim(log_g, "log_g", y, 1, "y", path, grp, err)) != ES_OK ||
+        (st = es_h5_attach_dim(hist, "histogram", x, 0, "x", path, grp, err)) != ES_OK ||
+        (st = es_h5_attach_dim(hist, "histogram", y, 1, "y", path, grp, err)) != ES_OK ||
         (st = es_h5_write_str_attr(log_g, "long_name", "ln fraction of box volume per bin", path,
                                    "/dos/log_g", err)) != ES_OK ||
         (st = es_h5_write_str_attr(log_g, "units", "nats", path, "/dos/log_g", err)) != ES_OK ||
         (st = es_h5_write_str_attr(hist, "long_name", "visits per bin in the final stage", path,
                                    "/dos/histogram", err)) != ES_OK ||
         (st = write_dos_attrs(g, d, path, err)) != ES_OK ||
-        (st = write_convergence(g, d, path, err)) != ES_OK) {
+        (st = write_convergence(g, d, path, err)) != ES_OK ||
+        (st = es_h5_write_windows(g, d, path, err)) != ES_OK) {
         /* st and err already say what failed */
     }
 done:

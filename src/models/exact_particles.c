@@ -31,9 +31,15 @@
  * bound for narrow bins. When kappa > ES_IH_KAPPA_MAX we instead integrate the density over the
  * bin with Gauss-Legendre on each piece between integer knots (where M_n is a polynomial of
  * degree n - 1): exact for n <= 2 ES_IH_GL_POINTS; for larger n a large kappa means the bin is
- * narrow against the scale on which ln M_n changes (F grows by less than the factor
- * (kappa+1)/(kappa-1) across it), where a 32-point rule is accurate to round-off. Density
- * values come from the same positive recursion, so the quadrature is accurate to ~3 n eps. */
+ * narrow against the scale on which ln M_n changes (the tail grows by less than the factor
+ * (kappa+1)/(kappa-1) across it), where low-order rules already converge (the 4- and 8-point
+ * rules are compared; if they disagree the 32-point rule is used). Density values come from the
+ * same positive recursion, so the quadrature is accurate to ~3 n eps as well.
+ *
+ * Measured against exact rationals (~4000 random bins, n = 1..1000, widths 2^-40..1, ln P down
+ * to -5300): |error in ln P| <= 4e-15 max(1, |ln P|), i.e. 1-4 ulp of ln P. Forcing either path
+ * everywhere shows why both are needed: differencing alone errs by 1e-11 on narrow bins,
+ * the fixed 32-point rule alone by 1e-3 on wide bins at n = 1000. */
 
 #define ES_IH_KAPPA_MAX 16.0   /* differencing error <= 16 * 3 n eps: 1e-11 at n = 1000, worst case */
 #define ES_IH_GL_POINTS 32
@@ -44,8 +50,9 @@ static const double es_ih_pi = 3.14159265358979323846264338327950288;
 /* A non-negative number m * 2^(256 e) with m = 0 or 2^-256 <= m <= 2^256, for values far
  * outside the double range. Exponents move in steps of 2^256, so neighbouring table entries
  * nearly always share e, and aligning two numbers is a multiplication by an exact power of two
- * (never a subnormal: the smaller operand is >= 2^-256 times a weight >= 2^-80 before it is
- * scaled by at most 2^-512; a gap of 3 or more steps means a ratio below 2^-256: dropped). */
+ * (never a subnormal: the smaller operand is >= 2^-256 times a weight >= 2^-80, for n < 2^27,
+ * before it is scaled by at most 2^-512; a gap of 3 or more steps means a ratio below 2^-256:
+ * dropped). */
 typedef struct es_ih_num {
     double m;
     long e;
@@ -233,8 +240,6 @@ static double ih_log_quadrature(long n, double a, double c, es_ih_num *row)
     }
     return total;
 }
-    return total;
-}
 
 /* ln P(s_lo <= sum < s_hi), 0 <= s_lo < s_hi <= n, given for each edge lt = ln of its smaller
  * tail (ln F_n(s) if s <= n/2, else ln (1 - F_n(s)) = ln F_n(n - s)). */
@@ -270,7 +275,7 @@ static es_status ih_log_p(long n, double bound, const double *edges, size_t bins
     if (!row || !s) {
         free(row);
         free(s);
-        return err ? err->status : ES_ENOMEM;
+        return ES_ENOMEM;
     }
     double *lt = s + bins + 1;                          /* (bins + 1) ln smaller tail per edge */
     double half = 0.5 * (double)n;

@@ -35,11 +35,22 @@ static double axis_distance(double v, double lo, double hi)
     return 0.0;
 }
 
-double es_grid_distance(const es_grid *g, double x, double y)
+double es_grid_distance(const es_grid *g, const es_span *s, double x, double y)
 {
-    double d = axis_distance(x, g->x_min, g->x_max);
+    double xlo = g->x_min, xhi = g->x_max, ylo = g->y_min, yhi = g->y_max;
+    if (s && s->axis == 0) {
+        xlo = g->x_min + (double)s->lo / g->x_scale;
+        xhi = g->x_min + (double)s->hi / g->x_scale;
+    } else if (s && s->axis == 1) {
+        ylo = g->y_min + (double)s->lo / g->y_scale;
+        yhi = g->y_min + (double)s->hi / g->y_scale;
+    }
+    double d = axis_distance(x, xlo, xhi) * (xhi - xlo) / (g->x_max - g->x_min);
     if (g->dims == 2)
-        d += axis_distance(y, g->y_min, g->y_max);
+        d += axis_distance(y, ylo, yhi) * (yhi - ylo) / (g->y_max - g->y_min);
+    /* Inside the span's coordinates but rounded into a neighbouring bin: not there yet. */
+    if (d == 0 && s && es_grid_bin_in(g, s, x, y) < 0)
+        d = 1e-9;
     return d;
 }
 

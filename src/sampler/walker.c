@@ -77,9 +77,10 @@ static inline void wk_decide(es_walker *w, int accept)
     }
 }
 
-es_status es_walker_approach(es_walker *w, const es_grid *g, uint64_t max_moves, es_err *err)
+es_status es_walker_approach(es_walker *w, const es_grid *g, const es_span *span,
+                             uint64_t max_moves, es_err *err)
 {
-    double d = es_grid_distance(g, w->x, w->y);
+    double d = es_grid_distance(g, span, w->x, w->y);
     for (uint64_t m = 0; d > 0 && m < max_moves; m++) {
         double x = 0, y = 0;
         es_status st = wk_propose(w, &x, &y);
@@ -87,7 +88,7 @@ es_status es_walker_approach(es_walker *w, const es_grid *g, uint64_t max_moves,
             w->model->ops->reject(w->model->ctx);
             continue;
         }
-        double dn = es_grid_distance(g, x, y);
+        double dn = es_grid_distance(g, span, x, y);
         int ok = dn <= d;
         wk_decide(w, ok);
         if (ok) {
@@ -103,12 +104,12 @@ es_status es_walker_approach(es_walker *w, const es_grid *g, uint64_t max_moves,
                           (unsigned long long)max_moves, w->x, g->dims == 2 ? ", y = " : "",
                           g->dims == 2 ? w->y : 0.0, g->x_min, g->x_max,
                           g->dims == 2 ? " x [y_min, y_max)" : "");
-    w->bin = es_grid_bin(g, w->x, w->y);
+    w->bin = es_grid_bin_in(g, span, w->x, w->y);
     return ES_OK;
 }
 
-void es_walker_run(es_walker *w, const es_grid *g, uint64_t sweeps, double ln_f,
-                   uint64_t one_over_t_moves, long reached)
+void es_walker_run(es_walker *w, const es_grid *g, const es_span *span, uint64_t sweeps,
+                   double ln_f, uint64_t one_over_t_moves, long reached)
 {
     const uint64_t n = w->model->ops->n_dof(w->model->ctx);
     double *restrict lg = w->ln_g;
@@ -122,7 +123,7 @@ void es_walker_run(es_walker *w, const es_grid *g, uint64_t sweeps, double ln_f,
         for (uint64_t m = 0; m < n; m++) {
             double x = cx, y = cy;
             if (wk_propose(w, &x, &y) == ES_OK) {
-                long b = es_grid_bin(g, x, y);
+                long b = es_grid_bin_in(g, span, x, y);
                 double d = b >= 0 ? lg[cur] - lg[b] : -INFINITY;
                 int ok = b >= 0 && (d >= 0 || gsl_rng_uniform(w->rng) < exp(d));
                 wk_decide(w, ok);
@@ -146,13 +147,13 @@ void es_walker_run(es_walker *w, const es_grid *g, uint64_t sweeps, double ln_f,
     w->tried += sweeps * n;
 }
 
-void es_walker_refresh(es_walker *w, const es_grid *g)
+void es_walker_refresh(es_walker *w, const es_grid *g, const es_span *span)
 {
     double drift = w->model->ops->recompute(w->model->ctx);
     if (drift > w->max_drift)
         w->max_drift = drift;
     w->model->ops->observe(w->model->ctx, &w->x, &w->y);
-    long b = es_grid_bin(g, w->x, w->y);
+    long b = es_grid_bin_in(g, span, w->x, w->y);
     if (b >= 0) /* drift can only move a walker to a neighbouring bin; never off the grid */
         w->bin = b;
 }

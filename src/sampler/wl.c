@@ -1,16 +1,42 @@
-/* wl.c: the Wang-Landau schedule: segments of independent walker sweeps, then a meeting
- * that averages ln g, sums histograms, checks flatness and updates ln f (wl or 1/t). */
+/* wl.c: the Wang-Landau driver: windows and their walkers, segments and meetings, replica
+ * exchange between neighbouring windows, the final stitched result. */
 #include "entroscape/wl.h"
+#include "entroscape/rng.h"
+#include "stitch.h"
 #include "walker.h"
+#include "window.h"
+#include "wl_impl.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-es_status es_wl_params_from_config(es_wl_params *p, const es_config *cfg, es_err *err)
+/* ---------------------------------------------------------------- layout */
+
+/* Equal windows along an axis of n bins with the given overlap, as bin spans. */
+static es_status equal_spans(int axis, long n, int k, double overlap, es_span *out, es_err *err)
+{
+    double width = (double)n / ((double)(k - 1) * (1.0 - overlap) + 1.0);
+    for (int i = 0; i < k; i++) {
+        double start = (double)i * width * (1.0 - overlap);
+        out[i].axis = axis;
+        out[i].lo = i == 0 ? 0 : (long)floor(start + 0.5);
+        out[i].hi = i == k - 1 ? n : (long)floor(start + width + 0.5);
+        if (out[i].hi <= out[i].lo || (i > 0 && out[i].lo >= out[i - 1].hi) ||
+            (i > 0 && out[i].lo <= out[i - 1].lo))
+            return es_err_set(err, ES_ECONFIG, "%d windows with overlap %g do not fit in %ld bins "
+                              "along %s: each window needs bins of its own and at least one "
+                              "shared with its neighbour", k, overlap, n, axis ? "y" : "x");
+    }
+    return ES_OK;
+}
+
+es_status es_wl_params_from_config(es_wl_params *p, const es_config *cfg, const es_grid *g,
+                                   es_err *err)
 {
     memset(p, 0, sizeof *p);
     if (strcmp(cfg->sampler_method, "wl") == 0)
@@ -29,250 +55,493 @@ es_status es_wl_params_from_config(es_wl_params *p, const es_config *cfg, es_err
     p->walkers = (int)cfg->sampler_walkers;
     p->seed = (uint64_t)cfg->sampler_seed;
     p->approach_sweeps = 100000;
+    p->windows = (int)cfg->sampler_windows;
+    p->window_axis = strcmp(cfg->sampler_window_axis, "y") == 0;
+    p->overlap = cfg->sampler_overlap;
+    p->exchange_every = cfg->sampler_exchange_every;
+    if (p->window_axis == 1 && g->dims != 2)
+        return es_err_set(err, ES_ECONFIG, "[sampler] window_axis = y needs a 2-D model (y is "
+                          "not used here)");
+    if (!cfg->sampler_window_edges[0])
+        return ES_OK;
+    /* "a:b, c:d, ...": windows in the axis' units, widened outward to whole bins. */
+    const char *s = cfg->sampler_window_edges;
+    double lo0 = p->window_axis ? g->y_min : g->x_min;
+    double scale = p->window_axis ? g->y_scale : g->x_scale;
+    long nb = p->window_axis ? g->y_bins : g->x_bins;
+    while (*s) {
+        char *end;
+        double a = strtod(s, &end);
+        if (end == s || *end != ':')
+            goto bad;
+        s = end + 1;
+        double b = strtod(s, &end);
+        if (end == s)
+            goto bad;
+        s = end;
+        while (*s == ' ')
+            s++;
+        if (*s == ',')
+            s++;
+        while (*s == ' ')
+            s++;
+        if (p->n_spans == ES_WL_MAX_SPANS)
+            return es_err_set(err, ES_ECONFIG, "[sampler] window_edges: at most %d windows",
+                              ES_WL_MAX_SPANS);
+        es_span *sp = &p->spans[p->n_spans++];
+        sp->axis = p->window_axis;
+        sp->lo = (long)floor((a - lo0) * scale + 1e-9);
+        sp->hi = (long)ceil((b - lo0) * scale - 1e-9);
+        if (sp->lo < 0)
+            sp->lo = 0;
+        if (sp->hi > nb)
+            sp->hi = nb;
+        if (!(a < b) || sp->hi <= sp->lo)
+            return es_err_set(err, ES_ECONFIG, "[sampler] window_edges = %s: window %g:%g is "
+                              "empty on the grid", cfg->sampler_window_edges, a, b);
+        int k = p->n_spans - 1;
+        if (k > 0 && (sp->lo <= p->spans[k - 1].lo || sp->lo >= p->spans[k - 1].hi ||
+                      sp->hi <= p->spans[k - 1].hi))
+            return es_err_set(err, ES_ECONFIG, "[sampler] window_edges = %s: window %d must start "
+                              "inside window %d and end after it", cfg->sampler_window_edges,
+                              k, k - 1);
+    }
+    if (p->spans[0].lo != 0 || p->spans[p->n_spans - 1].hi != nb)
+        return es_err_set(err, ES_ECONFIG, "[sampler] window_edges = %s: the windows must cover "
+                          "the whole %s range of the grid", cfg->sampler_window_edges,
+                          p->window_axis ? "y" : "x");
+    p->windows = p->n_spans;
+    return ES_OK;
+bad:
+    return es_err_set(err, ES_ECONFIG, "[sampler] window_edges = %s: expected windows as "
+                      "lo:hi pairs separated by commas, e.g. 0:0.4, 0.3:0.7, 0.6:1",
+                      cfg->sampler_window_edges);
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+void es_wl_free(es_wl *wl)
+{
+    if (!wl)
+        return;
+    for (int k = 0; wl->win && k < wl->nwin; k++)
+        es_window_free_arrays(&wl->win[k]);
+    free(wl->win);
+    free(wl->all);
+    free(wl->ex_tried);
+    free(wl->ex_accepted);
+    if (wl->ex_rng)
+        gsl_rng_free(wl->ex_rng);
+    free(wl);
+}
+
+es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *model, es_err *err)
+{
+    const long n_dof = (long)model->ops->n_dof(model->ctx);
+    if (p->walkers < 1 || p->windows < 1 || p->windows > ES_WL_MAX_WINDOWS ||
+        !(p->ln_f_final > 0) || !(p->ln_f_initial > p->ln_f_final) || n_dof < 1) {
+        es_err_set(err, ES_ECONFIG, "Wang-Landau: need walkers >= 1, 1 <= windows <= %d and "
+                   "0 < ln_f_final < ln_f_initial", ES_WL_MAX_WINDOWS);
+        return NULL;
+    }
+    es_wl *wl = es_calloc(1, sizeof *wl, "Wang-Landau run", err);
+    if (!wl)
+        return NULL;
+    wl->p = *p;
+    wl->g = *g;
+    wl->proto = model;
+    wl->n_dof = n_dof;
+    wl->nbins = es_grid_nbins(g);
+    /* Meetings cost a thread barrier: keep segments at >= ~1e5 moves unless told otherwise. */
+    wl->check_every = p->check_every > 0 ? p->check_every : (ES_WL_AUTO_MOVES + n_dof - 1) / n_dof;
+    wl->exchange_every = p->exchange_every > 0 ? p->exchange_every : wl->check_every;
+    wl->nwin = p->windows;
+
+    es_span spans[ES_WL_MAX_WINDOWS];
+    es_status st = ES_OK;
+    if (p->n_spans > 0)
+        memcpy(spans, p->spans, (size_t)p->n_spans * sizeof *spans);
+    else if (wl->nwin == 1)
+        spans[0] = (es_span){p->window_axis, 0, p->window_axis ? g->y_bins : g->x_bins};
+    else
+        st = equal_spans(p->window_axis, p->window_axis ? g->y_bins : g->x_bins, wl->nwin,
+                         p->overlap, spans, err);
+    wl->n_all = wl->nwin * p->walkers;
+    wl->win = st == ES_OK ? es_calloc((size_t)wl->nwin, sizeof *wl->win, "windows", err) : NULL;
+    wl->all = wl->win ? es_calloc((size_t)wl->n_all, sizeof *wl->all, "walkers", err) : NULL;
+    wl->ex_tried = es_calloc((size_t)wl->nwin, sizeof(uint64_t), "exchange counts", err);
+    wl->ex_accepted = es_calloc((size_t)wl->nwin, sizeof(uint64_t), "exchange counts", err);
+    wl->ex_rng = es_rng_alloc(p->seed, ES_WL_EXCHANGE_STREAM, err);
+    if (!wl->all || !wl->ex_tried || !wl->ex_accepted || !wl->ex_rng) {
+        es_wl_free(wl);
+        return NULL;
+    }
+    for (int k = 0; k < wl->nwin; k++) {
+        es_window *w = &wl->win[k];
+        if (es_window_init(w, spans[k], wl->nbins, p->walkers, err) != ES_OK) {
+            es_wl_free(wl);
+            return NULL;
+        }
+        w->ln_f = w->ln_f_last = p->ln_f_initial;
+        for (int j = 0; j < p->walkers; j++) {
+            uint64_t idx = (uint64_t)k * (uint64_t)p->walkers + (uint64_t)j;
+            es_walker *wk = es_walker_alloc(model, wl->nbins, p->seed, idx, err);
+            if (!wk) {
+                es_wl_free(wl);
+                return NULL;
+            }
+            wk->replica = (int64_t)idx;
+            wk->last_end = -1;
+            w->walkers[j] = wk;
+            wl->all[idx] = wk;
+        }
+    }
+    wl->nthreads = 1;
+#ifdef _OPENMP
+    /* No more threads than walkers: idle OpenMP threads spin at barriers and steal cores. */
+    wl->nthreads = omp_get_max_threads() < wl->n_all ? omp_get_max_threads() : wl->n_all;
+#endif
+    wl->t0 = es_seconds();
+    return wl;
+}
+
+/* Window of walker number i in wl->all. */
+static inline es_window *win_of(es_wl *wl, int i) { return &wl->win[i / wl->p.walkers]; }
+
+static void track_round_trips(es_wl *wl)
+{
+    if (wl->nwin < 2)
+        return;
+    es_window *lo = &wl->win[0], *hi = &wl->win[wl->nwin - 1];
+    for (int j = 0; j < lo->n_walkers; j++) {
+        if (lo->walkers[j]->last_end == 1)
+            wl->round_trips++;
+        lo->walkers[j]->last_end = 0;
+    }
+    for (int j = 0; j < hi->n_walkers; j++)
+        if (hi->walkers[j]->last_end == 0)
+            hi->walkers[j]->last_end = 1;
+}
+
+es_status es_wl_start(es_wl *wl, es_err *err)
+{
+    if (wl->started)
+        return ES_OK;
+    es_err *werr = es_calloc((size_t)wl->n_all, sizeof *werr, "walker errors", err);
+    if (!werr)
+        return ES_ENOMEM;
+    uint64_t max_moves = (uint64_t)wl->p.approach_sweeps * (uint64_t)wl->n_dof;
+#pragma omp parallel for schedule(static, 1) num_threads(wl->nthreads)
+    for (int i = 0; i < wl->n_all; i++)
+        es_walker_approach(wl->all[i], &wl->g, &win_of(wl, i)->span, max_moves, &werr[i]);
+    es_status st = ES_OK;
+    for (int i = 0; i < wl->n_all && st == ES_OK; i++)
+        if (werr[i].status != ES_OK)
+            st = es_err_set(err, werr[i].status, "window %d, walker %d: %s", i / wl->p.walkers,
+                            i % wl->p.walkers, werr[i].msg);
+    free(werr);
+    if (st == ES_OK) {
+        wl->started = 1;
+        track_round_trips(wl);
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------- exchange */
+
+static void swap_walkers(es_walker *a, es_walker *b)
+{
+    es_model *m = a->model;
+    a->model = b->model;
+    b->model = m;
+    void *u = a->undo;
+    a->undo = b->undo;
+    b->undo = u;
+    double t = a->x;
+    a->x = b->x;
+    b->x = t;
+    t = a->y;
+    a->y = b->y;
+    b->y = t;
+    long bin = a->bin;
+    a->bin = b->bin;
+    b->bin = bin;
+    int64_t r = a->replica;
+    a->replica = b->replica;
+    b->replica = r;
+    r = a->last_end;
+    a->last_end = b->last_end;
+    b->last_end = r;
+}
+
+/* Try to swap configurations between windows k and k+1: walkers are paired at random; a swap
+ * is rejected if either bin lies outside (or is unreached in) the other window, else accepted
+ * with min(1, g_k(E_a) g_k+1(E_b) / (g_k(E_b) g_k+1(E_a))). */
+static void exchange_pair(es_wl *wl, int k)
+{
+    es_window *A = &wl->win[k], *B = &wl->win[k + 1];
+    int n = A->n_walkers < B->n_walkers ? A->n_walkers : B->n_walkers;
+    int perm[B->n_walkers];
+    for (int j = 0; j < B->n_walkers; j++)
+        perm[j] = j;
+    for (int j = B->n_walkers - 1; j > 0; j--) {
+        int r = (int)gsl_rng_uniform_int(wl->ex_rng, (unsigned long)j + 1);
+        int t = perm[j];
+        perm[j] = perm[r];
+        perm[r] = t;
+    }
+    for (int i = 0; i < n; i++) {
+        es_walker *a = A->walkers[i], *b = B->walkers[perm[i]];
+        double u = gsl_rng_uniform(wl->ex_rng);
+        wl->ex_tried[k]++;
+        long ba = a->bin, bb = b->bin;
+        if (ba < 0 || bb < 0 || !es_span_has(&wl->g, &B->span, ba) ||
+            !es_span_has(&wl->g, &A->span, bb) || !B->reached[ba] || !A->reached[bb])
+            continue;
+        double d = (A->ln_g[ba] - A->ln_g[bb]) + (B->ln_g[bb] - B->ln_g[ba]);
+        if (d >= 0 || u < exp(d)) {
+            swap_walkers(a, b);
+            wl->ex_accepted[k]++;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static double now_seconds(const es_wl *wl) { return es_seconds() - wl->t0; }
+
+es_status es_wl_advance(es_wl *wl, es_err *err)
+{
+    es_status st = es_wl_start(wl, err);
+    if (st != ES_OK)
+        return st;
+    const es_wl_params *p = &wl->p;
+    uint64_t ce = (uint64_t)wl->check_every, xe = (uint64_t)wl->exchange_every;
+    uint64_t next = (wl->sweeps / ce + 1) * ce;
+    if (wl->nwin > 1 && (wl->sweeps / xe + 1) * xe < next)
+        next = (wl->sweeps / xe + 1) * xe;
+    if (p->max_sweeps > 0 && next > p->max_sweeps)
+        next = p->max_sweeps;
+    uint64_t seg = next > wl->sweeps ? next - wl->sweeps : 0;
+    uint64_t acc_before = 0, acc_after = 0;
+    for (int i = 0; i < wl->n_all; i++)
+        acc_before += wl->all[i]->accepted;
+
+#pragma omp parallel for schedule(static, 1) num_threads(wl->nthreads)
+    for (int i = 0; i < wl->n_all; i++) {
+        es_window *w = win_of(wl, i);
+        es_walker *wk = wl->all[i];
+        uint64_t t_moves = w->phase == 2 && !w->converged ? wl->sweeps * (uint64_t)wl->n_dof : 0;
+        memcpy(wk->ln_g, w->ln_g, (size_t)wl->nbins * sizeof(double));
+        memset(wk->hist, 0, (size_t)wl->nbins * sizeof(uint64_t));
+        es_walker_run(wk, &wl->g, &w->span, seg, w->ln_f, t_moves, w->n_reached);
+        es_walker_refresh(wk, &wl->g, &w->span);
+    }
+    wl->sweeps += seg;
+    wl->moves += seg * (uint64_t)wl->n_dof * (uint64_t)wl->n_all;
+    for (int i = 0; i < wl->n_all; i++) {
+        acc_after += wl->all[i]->accepted;
+        if (wl->all[i]->max_drift > wl->max_drift)
+            wl->max_drift = wl->all[i]->max_drift;
+    }
+    wl->acceptance = seg ? (double)(acc_after - acc_before) /
+                               ((double)seg * (double)wl->n_dof * (double)wl->n_all) : 0;
+
+    double now = wl->seconds_before + now_seconds(wl);
+    wl->last_changed = 0;
+    for (int k = 0; k < wl->nwin; k++) {
+        es_window *w = &wl->win[k];
+        es_window_meet(w, &wl->g, wl->sweeps);
+        if (err->status == ES_OK) {
+            int c = es_window_schedule(w, p, wl->sweeps, wl->n_dof, now, k, err);
+            wl->stages += c;
+            wl->last_changed |= c;
+        }
+    }
+    if (err->status != ES_OK)
+        return err->status;
+    if (wl->nwin > 1 && wl->sweeps % xe == 0) {
+        for (int k = (int)(wl->n_exchanges % 2); k + 1 < wl->nwin; k += 2)
+            exchange_pair(wl, k);
+        wl->n_exchanges++;
+        track_round_trips(wl);
+    }
     return ES_OK;
 }
 
-/* Shared state of one run (one window, later several). */
-typedef struct wl_state {
-    long nbins;
-    double *ln_g;          /* (nbins) shared estimate */
-    uint64_t *hist;        /* (nbins) visits in the current stage, all walkers */
-    unsigned char *reached;/* (nbins) 1 once any walker has been there */
-    long n_reached;
-    double ln_f;
-    int phase;             /* 1/t: 1 before ln f = 1/t, 2 after */
-    uint64_t sweeps;       /* per walker */
-    uint64_t stage_start;  /* sweeps at the start of this stage */
-    uint64_t last_found;   /* sweeps when a new bin was last reached */
-    double stage_t0;       /* seconds at the start of this stage */
-    double last_stage_seconds; /* duration of the last completed stage */
-    double flatness;       /* at the last meeting, before any histogram reset */
-} wl_state;
-
-/* min / mean of the histogram over reached bins (0 if none). */
-static double wl_flatness(const wl_state *s)
+int es_wl_converged(const es_wl *wl)
 {
-    uint64_t lo = UINT64_MAX;
-    double sum = 0;
-    for (long b = 0; b < s->nbins; b++)
-        if (s->reached[b]) {
-            if (s->hist[b] < lo)
-                lo = s->hist[b];
-            sum += (double)s->hist[b];
-        }
-    if (s->n_reached == 0 || sum == 0)
-        return 0.0;
-    return (double)lo / (sum / (double)s->n_reached);
+    for (int k = 0; k < wl->nwin; k++)
+        if (!wl->win[k].converged)
+            return 0;
+    return 1;
 }
 
-/* The meeting: average ln g, sum histograms, register newly reached bins. Bins reached for the
- * first time start from the lowest ln g of the bins reached before, not from 0, so that a late
- * discovery does not have to climb the whole range at a small ln f. */
-static void wl_meet(wl_state *s, es_walker **w, int nw)
+int es_wl_done(const es_wl *wl)
 {
-    double lowest = INFINITY;
-    for (long b = 0; b < s->nbins; b++)
-        if (s->reached[b] && s->ln_g[b] < lowest)
-            lowest = s->ln_g[b];
-    int found = 0;
-    for (long b = 0; b < s->nbins; b++) {
-        double sum = 0;
-        uint64_t h = 0;
-        for (int k = 0; k < nw; k++) {
-            sum += w[k]->ln_g[b];
-            h += w[k]->hist[b];
-        }
-        double mean = sum / nw;
-        if (!s->reached[b] && h > 0) {
-            s->reached[b] = 1;
-            s->n_reached++;
-            found = 1;
-            if (isfinite(lowest)) /* the walkers' additions on top of the old value (0) */
-                mean += lowest;
-        }
-        s->ln_g[b] = mean;
-        s->hist[b] += h;
-    }
-    if (found)
-        s->last_found = s->sweeps;
+    return es_wl_converged(wl) || (wl->p.max_sweeps > 0 && wl->sweeps >= wl->p.max_sweeps) ||
+           (wl->p.max_seconds > 0 && now_seconds(wl) >= wl->p.max_seconds);
 }
 
-/* A stage may end only if no new bin turned up during its second half. */
-static int wl_discovery_settled(const wl_state *s)
+/* Seconds left, from the slowest window; < 0 when unknown. */
+static double wl_eta(const es_wl *wl, double seconds)
 {
-    return s->sweeps - s->last_found >= (s->sweeps - s->stage_start) / 2;
-}
-
-static double wl_eta(const es_wl_params *p, const wl_state *s, double seconds, long n_dof)
-{
-    if (s->sweeps == 0 || seconds <= 0)
+    if (wl->sweeps == 0 || seconds <= 0)
         return -1;
-    double rate = (double)s->sweeps / seconds; /* sweeps per second */
+    const es_wl_params *p = &wl->p;
+    double rate = (double)wl->sweeps / seconds; /* sweeps per second of this invocation */
     double eta = -1;
-    if (p->method == ES_WL_1T) {
-        double final_sweeps = (double)s->n_reached / p->ln_f_final / (double)n_dof;
-        eta = (final_sweeps - (double)s->sweeps) / rate;
-    } else if (s->last_stage_seconds > 0) {
-        double stages = ceil(log2(s->ln_f / p->ln_f_final));
-        eta = stages * s->last_stage_seconds;
+    for (int k = 0; k < wl->nwin; k++) {
+        const es_window *w = &wl->win[k];
+        if (w->converged)
+            continue;
+        double e = -1;
+        if (p->method == ES_WL_1T) {
+            double final_sweeps = (double)w->n_reached / p->ln_f_final / (double)wl->n_dof;
+            e = (final_sweeps - (double)wl->sweeps) / rate;
+        } else if (w->last_stage_seconds > 0) {
+            e = ceil(log2(w->ln_f / p->ln_f_final)) * w->last_stage_seconds;
+        }
+        if (e < 0)
+            return -1;
+        if (e > eta)
+            eta = e;
     }
     if (p->max_seconds > 0 && (eta < 0 || eta > p->max_seconds - seconds))
         eta = p->max_seconds - seconds;
     if (p->max_sweeps > 0) {
-        double e2 = ((double)p->max_sweeps - (double)s->sweeps) / rate;
+        double e2 = ((double)p->max_sweeps - (double)wl->sweeps) / rate;
         if (eta < 0 || e2 < eta)
             eta = e2;
     }
     return eta < 0 ? -1 : eta;
 }
 
-static void wl_fill(es_dos *out, const es_wl_params *p, const es_grid *g, const es_model *m,
-                    const wl_state *s, uint64_t moves, int converged)
+void es_wl_get_report(const es_wl *wl, es_wl_report *r)
 {
-    es_grid_edges(g, out->x_edges, out->y_edges);
-    for (long b = 0; b < s->nbins; b++) {
-        out->log_g[b] = s->reached[b] ? s->ln_g[b] : -INFINITY;
-        out->histogram[b] = s->hist[b];
+    memset(r, 0, sizeof *r);
+    r->sweeps = wl->sweeps;
+    r->moves = wl->moves;
+    r->seconds = now_seconds(wl);
+    r->nbins = wl->nbins;
+    r->windows = wl->nwin;
+    r->flatness = INFINITY;
+    r->phase = 2;
+    for (long b = 0; b < wl->nbins; b++)
+        for (int k = 0; k < wl->nwin; k++)
+            if (wl->win[k].reached[b]) {
+                r->reached++;
+                break;
+            }
+    for (int k = 0; k < wl->nwin; k++) {
+        const es_window *w = &wl->win[k];
+        r->windows_converged += w->converged;
+        if (w->ln_f_last > r->ln_f)
+            r->ln_f = w->ln_f_last;
+        if (!w->converged && w->flatness < r->flatness)
+            r->flatness = w->flatness;
+        if (w->phase != 2)
+            r->phase = 1;
     }
+    if (!isfinite(r->flatness))
+        r->flatness = wl->win[0].flatness;
+    uint64_t tried = 0, acc = 0;
+    for (int k = 0; k + 1 < wl->nwin; k++) {
+        tried += wl->ex_tried[k];
+        acc += wl->ex_accepted[k];
+    }
+    r->exchange_rate = tried ? (double)acc / (double)tried : 0;
+    r->stage_changed = wl->last_changed;
+    r->stages = wl->stages;
+    r->acceptance = wl->acceptance;
+    r->max_drift = wl->max_drift;
+    r->eta_seconds = es_wl_done(wl) ? 0 : wl_eta(wl, r->seconds);
+}
+
+es_status es_wl_result(const es_wl *wl, es_dos *out, es_err *err)
+{
+    if ((long)(out->x_bins * out->y_bins) != wl->nbins)
+        return es_err_set(err, ES_ERUNTIME, "Wang-Landau: output grid does not match the sampler grid");
+    unsigned char *reached = es_calloc((size_t)wl->nbins, 1, "reached bins", err);
+    if (!reached)
+        return ES_ENOMEM;
+    es_status st = es_stitch(&wl->g, wl->win, wl->nwin, out->log_g, reached, err);
+    free(reached);
+    if (st != ES_OK)
+        return st;
     es_dos_normalize(out);
+    es_grid_edges(&wl->g, out->x_edges, out->y_edges);
+    memset(out->histogram, 0, (size_t)wl->nbins * sizeof(uint64_t));
+    for (int k = 0; k < wl->nwin; k++)
+        for (long b = 0; b < wl->nbins; b++)
+            out->histogram[b] += wl->win[k].hist[b];
+
+    const es_model *m = wl->proto;
+    es_wl_report r;
+    es_wl_get_report(wl, &r);
     snprintf(out->x_variable, sizeof out->x_variable, "%s", m->x_variable);
     snprintf(out->y_variable, sizeof out->y_variable, "%s", m->dims == 2 ? m->y_variable : "none");
-    snprintf(out->method, sizeof out->method, "%s", p->method == ES_WL_1T ? "1/t" : "wl");
-    out->ln_f = s->ln_f;
-    out->flatness = s->flatness;
-    out->sweeps = s->sweeps;
-    out->moves = moves;
-    out->walkers = p->walkers;
-    out->converged = converged;
+    snprintf(out->method, sizeof out->method, "%s", wl->p.method == ES_WL_1T ? "1/t" : "wl");
+    out->ln_f = r.ln_f;
+    out->flatness = r.flatness;
+    out->sweeps = wl->sweeps;
+    out->moves = wl->moves;
+    out->walkers = wl->p.walkers;
+    out->converged = es_wl_converged(wl);
     out->ln_volume = m->ops->ln_volume(m->ctx);
+    out->window_axis = wl->p.window_axis;
+    if ((st = es_dos_alloc_windows(out, (size_t)wl->nwin, err)) != ES_OK)
+        return st;
+    free(out->stages);
+    out->stages = NULL;
+    out->n_stages = 0;
+    double now = wl->seconds_before + now_seconds(wl);
+    for (int k = 0; k < wl->nwin && st == ES_OK; k++) {
+        const es_window *w = &wl->win[k];
+        out->windows[k] = (es_dos_window){w->span.lo, w->span.hi, w->ln_f_last, w->flatness,
+                                          w->converged, w->n_walkers};
+        out->exchange_tried[k] = wl->ex_tried[k];
+        out->exchange_accepted[k] = wl->ex_accepted[k];
+        for (size_t i = 0; i < w->n_stages && st == ES_OK; i++)
+            st = es_dos_add_stage(out, w->stages[i], err);
+        if (!w->converged && st == ES_OK) /* where the unconverged window stands now */
+            st = es_dos_add_stage(out, (es_dos_stage){wl->sweeps, w->ln_f, w->flatness, now, k},
+                                  err);
+    }
+    out->round_trips = wl->round_trips;
+    return st;
 }
 
 es_status es_wl_run(const es_wl_params *p, const es_grid *g, const es_model *model, es_dos *out,
                     es_wl_progress_fn progress, void *user, volatile sig_atomic_t *stop,
                     es_err *err)
 {
-    const int nw = p->walkers;
-    const long nbins = es_grid_nbins(g);
-    const long n_dof = (long)model->ops->n_dof(model->ctx);
-    /* Meetings cost a thread barrier: keep segments at >= ~1e5 moves unless told otherwise. */
-    const long check_every = p->check_every > 0 ? p->check_every
-                                                : (ES_WL_AUTO_MOVES + n_dof - 1) / n_dof;
-    if (nw < 1 || check_every < 1 || !(p->ln_f_final > 0) || !(p->ln_f_initial > p->ln_f_final))
-        return es_err_set(err, ES_ECONFIG, "Wang-Landau: need walkers >= 1, check_every >= 1 and "
-                          "0 < ln_f_final < ln_f_initial");
-    if ((long)out->x_bins * (long)out->y_bins != nbins)
-        return es_err_set(err, ES_ERUNTIME, "Wang-Landau: output grid does not match the sampler grid");
-
-    wl_state s = {.nbins = nbins, .ln_f = p->ln_f_initial, .phase = 1};
-    es_walker **w = es_calloc((size_t)nw, sizeof *w, "walkers", err);
-    s.ln_g = es_calloc((size_t)nbins, sizeof(double), "ln g", err);
-    s.hist = es_calloc((size_t)nbins, sizeof(uint64_t), "histogram", err);
-    s.reached = es_calloc((size_t)nbins, 1, "reached bins", err);
-    es_status st = (w && s.ln_g && s.hist && s.reached) ? ES_OK : ES_ENOMEM;
-    for (int k = 0; st == ES_OK && k < nw; k++)
-        if (!(w[k] = es_walker_alloc(model, nbins, p->seed, (uint64_t)k, err)))
-            st = err->status;
-
-    /* Walk every walker into the grid; errors are collected per walker, reported in order. */
-    es_err *werr = st == ES_OK ? es_calloc((size_t)nw, sizeof *werr, "walker errors", err) : NULL;
-    if (st == ES_OK && !werr)
-        st = ES_ENOMEM;
-    if (st == ES_OK) {
-        uint64_t max_moves = (uint64_t)p->approach_sweeps * (uint64_t)n_dof;
-#pragma omp parallel for schedule(static, 1)
-        for (int k = 0; k < nw; k++)
-            es_walker_approach(w[k], g, max_moves, &werr[k]);
-        for (int k = 0; k < nw && st == ES_OK; k++)
-            if (werr[k].status != ES_OK)
-                st = es_err_set(err, werr[k].status, "walker %d: %s", k, werr[k].msg);
-    }
-    free(werr);
-
-    const double t0 = es_seconds();
-    int converged = 0;
-    uint64_t moves = 0;
-    double next_report = 0, max_drift = 0;
+    es_wl *wl = es_wl_alloc(p, g, model, err);
+    if (!wl)
+        return err->status;
+    es_status st = es_wl_start(wl, err);
+    double next_report = 0;
     while (st == ES_OK) {
-        uint64_t seg = (uint64_t)check_every;
-        if (p->max_sweeps > 0 && s.sweeps + seg > p->max_sweeps)
-            seg = p->max_sweeps - s.sweeps;
-        uint64_t t_moves = s.phase == 2 ? s.sweeps * (uint64_t)n_dof : 0;
-        uint64_t acc_before = 0;
-        for (int k = 0; k < nw; k++)
-            acc_before += w[k]->accepted;
-#pragma omp parallel for schedule(static, 1)
-        for (int k = 0; k < nw; k++) {
-            memcpy(w[k]->ln_g, s.ln_g, (size_t)nbins * sizeof(double));
-            memset(w[k]->hist, 0, (size_t)nbins * sizeof(uint64_t));
-            es_walker_run(w[k], g, seg, s.ln_f, t_moves, s.n_reached);
-            es_walker_refresh(w[k], g);
-        }
-        s.sweeps += seg;
-        moves += seg * (uint64_t)n_dof * (uint64_t)nw;
-        uint64_t acc_after = 0;
-        for (int k = 0; k < nw; k++) {
-            acc_after += w[k]->accepted;
-            if (w[k]->max_drift > max_drift)
-                max_drift = w[k]->max_drift;
-        }
-        wl_meet(&s, w, nw);
-
-        /* The schedule. */
-        double now = es_seconds() - t0;
-        double flat = wl_flatness(&s);
-        s.flatness = flat;
-        int changed = 0;
-        if (s.phase == 2) {
-            s.ln_f = (double)s.n_reached / ((double)s.sweeps * (double)n_dof);
-        } else if (wl_discovery_settled(&s) &&
-                   (p->method == ES_WL_FLAT ? flat >= p->flatness : flat > 0)) {
-            es_dos_stage row = {s.sweeps, s.ln_f, flat, now};
-            if ((st = es_dos_add_stage(out, row, err)) != ES_OK)
-                break;
-            s.ln_f *= 0.5;
-            double one_over_t = (double)s.n_reached / ((double)s.sweeps * (double)n_dof);
-            if (p->method == ES_WL_1T && s.ln_f < one_over_t) {
-                s.phase = 2;
-                s.ln_f = one_over_t;
-            }
-            memset(s.hist, 0, (size_t)nbins * sizeof(uint64_t));
-            s.last_stage_seconds = now - s.stage_t0;
-            s.stage_t0 = now;
-            s.stage_start = s.sweeps;
-            changed = 1;
-        }
-        if (s.ln_f <= p->ln_f_final)
-            converged = 1;
-        int done = converged || (p->max_sweeps > 0 && s.sweeps >= p->max_sweeps) ||
-                   (p->max_seconds > 0 && now >= p->max_seconds) || (stop && *stop);
-        if (progress && (changed || done || now >= next_report)) {
-            es_wl_report r = {
-                .sweeps = s.sweeps, .moves = moves, .ln_f = s.ln_f, .flatness = flat,
-                .seconds = now, .eta_seconds = done ? 0 : wl_eta(p, &s, now, n_dof),
-                .reached = s.n_reached, .nbins = nbins, .stage_changed = changed,
-                .phase = s.phase,
-                .acceptance = (double)(acc_after - acc_before) / ((double)seg * (double)n_dof * nw),
-                .max_drift = max_drift,
-            };
-            progress(user, &r, done);
-            next_report = now + 0.25;
-        }
-        if (done) {
-            es_dos_stage row = {s.sweeps, s.ln_f, flat, now};
-            st = es_dos_add_stage(out, row, err);
+        st = es_wl_advance(wl, err);
+        if (st != ES_OK)
             break;
+        int done = es_wl_done(wl) || (stop && *stop);
+        if (progress) {
+            es_wl_report r;
+            es_wl_get_report(wl, &r);
+            if (r.stage_changed || done || r.seconds >= next_report) {
+                progress(user, &r, done);
+                next_report = r.seconds + 0.25;
+            }
         }
+        if (done)
+            break;
     }
     if (st == ES_OK) {
-        wl_fill(out, p, g, model, &s, moves, converged);
-        if (stop && *stop && !converged)
+        st = es_wl_result(wl, out, err);
+        if (st == ES_OK && stop && *stop && !out->converged)
             st = ES_EINTR;
     }
-    for (int k = 0; w && k < nw; k++)
-        es_walker_free(w[k]);
-    free(w);
-    free(s.ln_g);
-    free(s.hist);
-    free(s.reached);
+    es_wl_free(wl);
     return st;
 }

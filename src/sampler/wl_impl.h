@@ -1,0 +1,30 @@
+/* wl_impl.h (internal to the sampler): the state of a Wang-Landau run, shared by the driver
+ * (wl.c) and its checkpoint packing (wl_pack.c). */
+#ifndef ENTROSCAPE_WL_IMPL_H
+#define ENTROSCAPE_WL_IMPL_H
+
+#include "entroscape/wl.h"
+#include "walker.h"
+#include "window.h"
+
+/* The stream of the exchange decisions: far from any walker's index. */
+#define ES_WL_EXCHANGE_STREAM 0x5ca1ab1e00000000ULL
+
+struct es_wl {
+    es_wl_params p;
+    es_grid g;
+    const es_model *proto;
+    long n_dof, nbins, check_every, exchange_every;
+    int nwin, nthreads, started;
+    es_window *win;              /* (nwin) */
+    es_walker **all;             /* (nwin * walkers) window-major, for parallel loops */
+    int n_all;
+    uint64_t sweeps, moves, n_exchanges, round_trips;
+    uint64_t *ex_tried, *ex_accepted; /* (nwin) pair k = windows k, k+1 */
+    gsl_rng *ex_rng;
+    double t0, seconds_before;   /* this invocation's start; time of earlier invocations */
+    double acceptance, max_drift;
+    int stages, last_changed;
+};
+
+#endif
