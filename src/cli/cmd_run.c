@@ -48,8 +48,10 @@ static void run_usage(FILE *f)
             "Checkpoints go to output.checkpoint (default OUT.ckpt.h5) every\n"
             "output.checkpoint_every seconds, on SIGUSR1 (and the run goes on), and on SIGTERM or\n"
             "SIGINT (then the result so far is written, marked converged = 0, and the run\n"
-            "stops). A resumed run ends with the same ln g, bit for bit, as an uninterrupted one\n"
-            "with the same seed and layout. The checkpoint is removed once the run converges.\n"
+            "stops), and when max_seconds or max_sweeps ends a run unconverged. A run resumed\n"
+            "after a signal or max_seconds ends with the same ln g, bit for bit, as an\n"
+            "uninterrupted one with the same seed and layout (after max_sweeps too when it is a\n"
+            "multiple of check_every). The checkpoint is removed once the run converges.\n"
             "Progress goes to stderr: a live line on a terminal, a line per stage otherwise.\n"
             "Exit codes: 0 done, 1 runtime failure or interrupted, 2 usage or config error.\n\n"
             "Config reference (INI sections and keys):\n\n");
@@ -104,7 +106,8 @@ static char *comparable_config(const char *ini)
         size_t len = end ? (size_t)(end - line + 1) : strlen(line);
         if (line[0] == '[')
             in_output = strncmp(line, "[output]", 8) == 0;
-        int skip = in_output || strncmp(line, "max_seconds", 11) == 0;
+        int skip = in_output || strncmp(line, "max_seconds", 11) == 0 ||
+                   strncmp(line, "max_sweeps", 10) == 0;
         if (!skip) {
             memcpy(out + k, line, len);
             k += len;
@@ -136,8 +139,8 @@ static es_status resume_from(es_wl *wl, const char *ckpt, const char *ini, es_er
             while (p > a && p[-1] != '\n')
                 p--, q--;
             st = es_err_set(err, ES_EDATA, "%s belongs to another configuration (checkpoint: "
-                            "\"%.*s\", this run: \"%.*s\"); only [output] and max_seconds may "
-                            "change on resume", ckpt, (int)strcspn(p, "\n"), p,
+                            "\"%.*s\", this run: \"%.*s\"); only [output], max_seconds and "
+                            "max_sweeps may change on resume", ckpt, (int)strcspn(p, "\n"), p,
                             (int)strcspn(q, "\n"), q);
         }
         free(a);
@@ -216,9 +219,12 @@ int es_cmd_run(int argc, char **argv)
         st = err.status;
     if (st == ES_OK && opt.resume && (st = resume_from(wl, opt.resume, ini, &err)) == ES_EDATA)
         st = err.status = ES_ECONFIG; /* a checkpoint that does not fit is a usage error: exit 2 */
-    /* Open the output first, so an unwritable path fails before hours of sampling. */
+    /* Try the output first, so an unwritable path fails before hours of sampling; the real
+     * file is written at the end (a run killed with -9 then leaves no temporary behind). */
     if (st == ES_OK && !(h5 = es_h5_create(out_path, ini, cfg.sampler_seed, &err)))
         st = err.status;
+    es_h5_abort(h5);
+    h5 = NULL;
     if (st != ES_OK)
         goto done;
 
@@ -252,7 +258,8 @@ int es_cmd_run(int argc, char **argv)
         }
         int due = cfg.output_checkpoint_every > 0 &&
                   es_seconds() - last_ckpt >= cfg.output_checkpoint_every;
-        if ((due || checkpoint_requested || stop_requested) && !es_wl_converged(wl)) {
+        /* Also at the end of an unconverged run (max_seconds, max_sweeps): the next job resumes. */
+        if ((due || checkpoint_requested || done) && !es_wl_converged(wl)) {
             checkpoint_requested = 0;
             if ((st = write_checkpoint(wl, ckpt_path, ini, cfg.sampler_seed, &grid, &err)) != ES_OK)
                 goto done;
@@ -263,7 +270,13 @@ int es_cmd_run(int argc, char **argv)
         if (done)
             break;
     }
-    if ((st = es_wl_result(wl, dos, &err)) != ES_OK || (st = es_h5_write_dos(h5, dos, &err)) != ES_OK)
+    if ((st = es_wl_result(wl, dos, &err)) != ES_OK)
+        goto done;
+    if (!(h5 = es_h5_create(out_path, ini, cfg.sampler_seed, &err))) {
+        st = err.status;
+        goto done;
+    }
+    if ((st = es_h5_write_dos(h5, dos, &err)) != ES_OK)
         goto done;
     st = es_h5_commit(h5, &err);
     h5 = NULL;
