@@ -44,7 +44,7 @@ ifdef MPI
     CFLAGS += -DES_HAVE_MPI
     MPI_MSG := MPI: on ($(MPICC))
   else
-    $(error MPI=1 but mpicc not found: run scripts/setup.sh --mpi)
+    $(error MPI=1 but mpicc not found: run scripts/setup.sh (installs openmpi))
   endif
 else
   MPI_MSG := MPI: off (build with MPI=1)
@@ -59,19 +59,20 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL:= $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
 .PHONY: all setup data test demo bench clean info
-all: info entroscape
+BIN ?= entroscape
+all: info $(BIN)
 
 info:
 	@echo "entroscape $(VERSION): $(OMP_MSG); $(MPI_MSG)"
 
 setup:
-	@scripts/setup.sh $(if $(MPI),--mpi)
+	@scripts/setup.sh
 
 # Datasets extracted from Debian packages into data/ (idempotent, quiet when present).
 data:
 	@scripts/fetch-data.sh data
 
-entroscape: $(BUILD)/src/cli/main.o $(BUILD)/libentroscape.a
+$(BIN): $(BUILD)/src/cli/main.o $(BUILD)/libentroscape.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libentroscape.a: $(LIB_OBJ)
@@ -92,8 +93,12 @@ $(BUILD)/tests/%: tests/%.c $(TEST_UTIL) $(BUILD)/libentroscape.a
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(TEST_UTIL) $(BUILD)/libentroscape.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
 # The suite: every tests/test_*.c is one cmocka binary; tests/run.sh prints the total.
+# With mpicc installed, an MPI build in build-mpi/ is tested too (tests/test_mpi.c).
+HAVE_MPICC := $(shell command -v mpicc 2>/dev/null)
 test: setup data
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	$(if $(HAVE_MPICC),@$(MAKE) --no-print-directory MPI=1 BUILD=build-mpi BIN=build-mpi/entroscape \
+	    build-mpi/entroscape >/dev/null)
 	@tests/run.sh $(TEST_BIN)
 
 demo: setup

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # scripts/setup.sh: install the Debian packages entroscape needs, if missing.
-# Idempotent and silent when everything is present. Usage: scripts/setup.sh [--mpi]
+# Idempotent and silent when everything is present. Usage: scripts/setup.sh
 set -euo pipefail
 
 pkgs=(gcc make pkg-config libgsl-dev libhdf5-dev hdf5-tools libinih-dev libcmocka-dev
-      libopenblas-dev gnuplot-nox zlib1g-dev)
-[ "${1:-}" = "--mpi" ] && pkgs+=(libopenmpi-dev openmpi-bin)
+      libopenblas-dev gnuplot-nox zlib1g-dev libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${pkgs[@]}"; do

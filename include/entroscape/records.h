@@ -34,6 +34,11 @@ const es_record *es_records_get(const es_records *rs, const char *name);
 es_status es_records_copy(const es_records *rs, const char *name, es_rec_type t, size_t count,
                           void *out, es_err *err);
 
+/* Serialise the list into one malloc'd byte block (*bytes long), and back (appending to rs).
+ * es_records_deserialize: ES_EDATA on a malformed block. */
+es_status es_records_serialize(const es_records *rs, void **block, size_t *bytes, es_err *err);
+es_status es_records_deserialize(es_records *rs, const void *block, size_t bytes, es_err *err);
+
 /* Free every record (the list itself is caller storage). */
 void es_records_clear(es_records *rs);
 

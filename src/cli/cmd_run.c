@@ -1,6 +1,7 @@
 /* cmd_run.c: `entroscape run CONFIG.ini`: sample the density of states and write it to HDF5,
  * with checkpoints (periodic and on signals) and --resume. */
 #include "cli.h"
+#include "entroscape/comm.h"
 #include "entroscape/dos.h"
 #include "entroscape/grid.h"
 #include "entroscape/h5io.h"
@@ -123,7 +124,13 @@ static es_status resume_from(es_wl *wl, const char *ckpt, const char *ini, es_er
 {
     es_records rs = {0};
     char *cfg_text = NULL, *version = NULL;
-    es_status st = es_h5_read_checkpoint(ckpt, &rs, &cfg_text, &version, err);
+    es_status st = ES_OK;
+    if (es_comm_rank() != 0) { /* rank 0 reads and checks; the others receive in unpack */
+        if (es_comm_max_long(0))
+            return es_err_set(err, ES_EDATA, "the checkpoint was refused (see rank 0)");
+        return es_wl_unpack(wl, &rs, err);
+    }
+    st = es_h5_read_checkpoint(ckpt, &rs, &cfg_text, &version, err);
     if (st == ES_OK && strcmp(version, es_version()) != 0)
         st = es_err_set(err, ES_EDATA, "%s was written by entroscape %s; this is %s: refusing to "
                         "resume across versions", ckpt, version, es_version());
@@ -146,7 +153,7 @@ static es_status resume_from(es_wl *wl, const char *ckpt, const char *ini, es_er
         free(a);
         free(b);
     }
-    if (st == ES_OK)
+    if (es_comm_max_long(st != ES_OK) == 0)
         st = es_wl_unpack(wl, &rs, err);
     es_records_clear(&rs);
     free(cfg_text);
@@ -159,11 +166,13 @@ static es_status write_checkpoint(const es_wl *wl, const char *path, const char 
 {
     es_records rs = {0};
     es_dos *snap = es_dos_alloc((size_t)g->x_bins, (size_t)g->y_bins, err);
-    es_status st = snap ? es_wl_pack(wl, &rs, err) : err->status;
+    es_status st = snap ? es_wl_pack(wl, &rs, err) : err->status;     /* collective */
     if (st == ES_OK)
-        st = es_wl_result(wl, snap, err);
-    if (st == ES_OK)
+        st = es_wl_result(wl, snap, err);                              /* collective */
+    if (st == ES_OK && es_comm_rank() == 0)
         st = es_h5_write_checkpoint(path, ini, seed, &rs, snap, err);
+    if (es_comm_max_long(st != ES_OK) && st == ES_OK)
+        st = es_err_set(err, ES_EIO, "rank 0 could not write the checkpoint");
     es_records_clear(&rs);
     es_dos_free(snap);
     return st;
@@ -221,12 +230,17 @@ int es_cmd_run(int argc, char **argv)
         st = err.status = ES_ECONFIG; /* a checkpoint that does not fit is a usage error: exit 2 */
     /* Try the output first, so an unwritable path fails before hours of sampling; the real
      * file is written at the end (a run killed with -9 then leaves no temporary behind). */
-    if (st == ES_OK && !(h5 = es_h5_create(out_path, ini, cfg.sampler_seed, &err)))
+    const int root = es_comm_rank() == 0;
+    if (st == ES_OK && root && !(h5 = es_h5_create(out_path, ini, cfg.sampler_seed, &err)))
         st = err.status;
     es_h5_abort(h5);
     h5 = NULL;
+    if (es_comm_max_long(st != ES_OK) && st == ES_OK)
+        st = es_err_set(&err, ES_EIO, "rank 0 cannot write %s", out_path);
     if (st != ES_OK)
         goto done;
+    if (!root)
+        opt.quiet = 1; /* rank 0 speaks for all */
 
     if (!opt.quiet)
         fprintf(stderr, "entroscape %s: %s, %zu degrees of freedom, %s over %ld x %ld bins, "
@@ -249,7 +263,8 @@ int es_cmd_run(int argc, char **argv)
     for (;;) {
         if ((st = es_wl_advance(wl, &err)) != ES_OK)
             goto done;
-        int done = es_wl_done(wl) || stop_requested;
+        int stop_all = (int)es_comm_max_long(stop_requested);
+        int done = es_wl_done(wl) || stop_all;
         es_wl_report r;
         es_wl_get_report(wl, &r);
         if (r.stage_changed || done || r.seconds >= next_report) {
@@ -259,7 +274,7 @@ int es_cmd_run(int argc, char **argv)
         int due = cfg.output_checkpoint_every > 0 &&
                   es_seconds() - last_ckpt >= cfg.output_checkpoint_every;
         /* Also at the end of an unconverged run (max_seconds, max_sweeps): the next job resumes. */
-        if ((due || checkpoint_requested || done) && !es_wl_converged(wl)) {
+        if (es_comm_max_long(due || checkpoint_requested || done) && !es_wl_converged(wl)) {
             checkpoint_requested = 0;
             if ((st = write_checkpoint(wl, ckpt_path, ini, cfg.sampler_seed, &grid, &err)) != ES_OK)
                 goto done;
@@ -272,6 +287,12 @@ int es_cmd_run(int argc, char **argv)
     }
     if ((st = es_wl_result(wl, dos, &err)) != ES_OK)
         goto done;
+    if (!root) {
+        st = es_comm_max_long(stop_requested) ? ES_EINTR : ES_OK; /* agree with rank 0 */
+        if (st != ES_OK)
+            es_err_set(&err, st, "stopped by a signal");
+        goto done;
+    }
     if (!(h5 = es_h5_create(out_path, ini, cfg.sampler_seed, &err))) {
         st = err.status;
         goto done;
@@ -291,7 +312,7 @@ int es_cmd_run(int argc, char **argv)
         fprintf(stderr, "%s: %s, ln f %.3g, %llu sweeps per walker, %ld of %zu bins never reached\n",
                 out_path, dos->converged ? "converged" : "NOT converged", dos->ln_f,
                 (unsigned long long)dos->sweeps, unreached, dos->x_bins * dos->y_bins);
-    if (stop_requested && !dos->converged)
+    if (es_comm_max_long(stop_requested) && !dos->converged)
         st = es_err_set(&err, ES_EINTR, "stopped by a signal; the result so far (converged = 0) "
                         "is in %s; continue with --resume %s", out_path, ckpt_path);
 done:

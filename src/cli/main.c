@@ -1,5 +1,6 @@
 /* main.c: the entroscape program: dispatch to subcommands. */
 #include "cli.h"
+#include "entroscape/comm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -49,8 +50,12 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < ES_ARRAY_LEN(commands); i++)
-        if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+        if (strcmp(cmd, commands[i].name) == 0) {
+            es_comm_init(&argc, &argv);
+            int rc = commands[i].fn(argc - 1, argv + 1);
+            es_comm_finalize();
+            return rc;
+        }
     fprintf(stderr, "entroscape: usage error: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;

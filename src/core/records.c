@@ -65,3 +65,46 @@ void es_records_clear(es_records *rs)
     rs->r = NULL;
     rs->n = rs->cap = 0;
 }
+
+/* Block layout per record: name[64], type (uint64), count (uint64), data. */
+es_status es_records_serialize(const es_records *rs, void **block, size_t *bytes, es_err *err)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rs->n; i++)
+        n += 64 + 16 + rs->r[i].count * es_rec_size(rs->r[i].type);
+    unsigned char *b = malloc(n ? n : 1), *p = b;
+    if (!b)
+        return es_err_set(err, ES_ENOMEM, "out of memory serialising %zu bytes of records", n);
+    for (size_t i = 0; i < rs->n; i++) {
+        const es_record *r = &rs->r[i];
+        uint64_t hdr[2] = {(uint64_t)r->type, (uint64_t)r->count};
+        memcpy(p, r->name, 64);
+        memcpy(p + 64, hdr, 16);
+        memcpy(p + 80, r->data, r->count * es_rec_size(r->type));
+        p += 80 + r->count * es_rec_size(r->type);
+    }
+    *block = b;
+    *bytes = n;
+    return ES_OK;
+}
+
+es_status es_records_deserialize(es_records *rs, const void *block, size_t bytes, es_err *err)
+{
+    const unsigned char *p = block, *end = p + bytes;
+    while (p < end) {
+        uint64_t hdr[2];
+        char name[64];
+        if (end - p < 80)
+            return es_err_set(err, ES_EDATA, "malformed record block");
+        memcpy(name, p, 64);
+        name[63] = '\0';
+        memcpy(hdr, p + 64, 16);
+        if (hdr[0] > ES_REC_U8 || hdr[1] > (uint64_t)(end - p - 80) / es_rec_size((es_rec_type)hdr[0]))
+            return es_err_set(err, ES_EDATA, "malformed record block at %s", name);
+        es_status st = es_records_add(rs, name, (es_rec_type)hdr[0], (size_t)hdr[1], p + 80, err);
+        if (st != ES_OK)
+            return st;
+        p += 80 + hdr[1] * es_rec_size((es_rec_type)hdr[0]);
+    }
+    return ES_OK;
+}

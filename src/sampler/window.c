@@ -16,7 +16,8 @@ es_status es_window_init(es_window *w, es_span span, long nbins, int n_walkers, 
     w->hist = es_calloc((size_t)nbins, sizeof(uint64_t), "histogram", err);
     w->reached = es_calloc((size_t)nbins, 1, "reached bins", err);
     w->walkers = es_calloc((size_t)n_walkers, sizeof(es_walker *), "walkers", err);
-    return w->ln_g && w->hist && w->reached && w->walkers ? ES_OK : ES_ENOMEM;
+    w->bins = es_calloc((size_t)n_walkers, sizeof(long), "walker bins", err);
+    return w->ln_g && w->hist && w->reached && w->walkers && w->bins ? ES_OK : ES_ENOMEM;
 }
 
 void es_window_free_arrays(es_window *w)
@@ -24,6 +25,7 @@ void es_window_free_arrays(es_window *w)
     for (int k = 0; w->walkers && k < w->n_walkers; k++)
         es_walker_free(w->walkers[k]);
     free(w->walkers);
+    free(w->bins);
     free(w->ln_g);
     free(w->hist);
     free(w->reached);

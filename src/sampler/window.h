@@ -23,7 +23,9 @@ typedef struct es_window {
     double flatness;        /* at the last meeting, before any histogram reset */
     double stage_t0, last_stage_seconds;
     int n_walkers;
-    es_walker **walkers;    /* (n_walkers) */
+    es_walker **walkers;    /* (n_walkers) on the window's rank; NULL entries elsewhere */
+    long *bins;             /* (n_walkers) current bin of each walker, known on every rank */
+    int changed;            /* ln f reduced at the last meeting */
     size_t n_stages;
     es_dos_stage *stages;   /* (n_stages) history of this window */
 } es_window;

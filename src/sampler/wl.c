@@ -1,6 +1,7 @@
 /* wl.c: the Wang-Landau driver: windows and their walkers, segments and meetings, replica
  * exchange between neighbouring windows, the final stitched result. */
 #include "entroscape/wl.h"
+#include "entroscape/comm.h"
 #include "entroscape/rng.h"
 #include "stitch.h"
 #include "walker.h"
@@ -128,6 +129,7 @@ void es_wl_free(es_wl *wl)
         es_window_free_arrays(&wl->win[k]);
     free(wl->win);
     free(wl->all);
+    free(wl->owner);
     free(wl->ex_tried);
     free(wl->ex_accepted);
     if (wl->ex_rng)
@@ -166,8 +168,20 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
     else
         st = equal_spans(p->window_axis, p->window_axis ? g->y_bins : g->x_bins, wl->nwin,
                          p->overlap, spans, err);
-    wl->n_all = wl->nwin * p->walkers;
-    wl->win = st == ES_OK ? es_calloc((size_t)wl->nwin, sizeof *wl->win, "windows", err) : NULL;
+    /* Windows are spread over MPI ranks in contiguous blocks; walkers live with their window. */
+    wl->rank = es_comm_rank();
+    wl->size = es_comm_size();
+    if (st == ES_OK && wl->size > wl->nwin)
+        st = es_err_set(err, ES_ECONFIG, "%d MPI ranks but %d window%s: use at most as many ranks "
+                        "as sampler.windows", wl->size, wl->nwin, wl->nwin == 1 ? "" : "s");
+    wl->win_lo = (int)((long)wl->rank * wl->nwin / wl->size);
+    wl->win_hi = (int)((long)(wl->rank + 1) * wl->nwin / wl->size);
+    wl->owner = st == ES_OK ? es_calloc((size_t)wl->nwin, sizeof(int), "window owners", err) : NULL;
+    for (int r = 0; wl->owner && r < wl->size; r++)
+        for (int k = (int)((long)r * wl->nwin / wl->size); k < (int)((long)(r + 1) * wl->nwin / wl->size); k++)
+            wl->owner[k] = r;
+    wl->n_all = (wl->win_hi - wl->win_lo) * p->walkers;
+    wl->win = wl->owner ? es_calloc((size_t)wl->nwin, sizeof *wl->win, "windows", err) : NULL;
     wl->all = wl->win ? es_calloc((size_t)wl->n_all, sizeof *wl->all, "walkers", err) : NULL;
     wl->ex_tried = es_calloc((size_t)wl->nwin, sizeof(uint64_t), "exchange counts", err);
     wl->ex_accepted = es_calloc((size_t)wl->nwin, sizeof(uint64_t), "exchange counts", err);
@@ -183,7 +197,7 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
             return NULL;
         }
         w->ln_f = w->ln_f_last = p->ln_f_initial;
-        for (int j = 0; j < p->walkers; j++) {
+        for (int j = 0; j < p->walkers && es_wl_local(wl, k); j++) {
             uint64_t idx = (uint64_t)k * (uint64_t)p->walkers + (uint64_t)j;
             es_walker *wk = es_walker_alloc(model, wl->nbins, p->seed, idx, err);
             if (!wk) {
@@ -193,7 +207,7 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
             wk->replica = (int64_t)idx;
             wk->last_end = -1;
             w->walkers[j] = wk;
-            wl->all[idx] = wk;
+            wl->all[(k - wl->win_lo) * p->walkers + j] = wk;
         }
     }
     wl->nthreads = 1;
@@ -206,19 +220,67 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
 }
 
 /* Window of walker number i in wl->all. */
-static inline es_window *win_of(es_wl *wl, int i) { return &wl->win[i / wl->p.walkers]; }
+static inline es_window *win_of(es_wl *wl, int i)
+{
+    return &wl->win[wl->win_lo + i / wl->p.walkers];
+}
+
+/* After meetings: every rank learns every window's shared state (ln g, reached bins,
+ * schedule, walker bins), broadcast by the window's owner. */
+static es_status sync_windows(es_wl *wl, es_err *err)
+{
+    for (int k = wl->win_lo; k < wl->win_hi; k++)
+        for (int j = 0; j < wl->p.walkers; j++)
+            wl->win[k].bins[j] = wl->win[k].walkers[j]->bin;
+    if (wl->size == 1)
+        return ES_OK;
+    const size_t nb = (size_t)wl->nbins, W = (size_t)wl->p.walkers, head = 8;
+    double *buf = malloc((head + 2 * nb + W) * sizeof(double));
+    if (!buf)
+        return es_err_set(err, ES_ENOMEM, "out of memory synchronising windows");
+    for (int k = 0; k < wl->nwin; k++) {
+        es_window *w = &wl->win[k];
+        if (es_wl_local(wl, k)) {
+            double h[8] = {(double)w->n_reached, w->converged, w->ln_f, w->ln_f_last, w->flatness,
+                           w->phase, w->changed, (double)w->n_stages};
+            memcpy(buf, h, sizeof h);
+            memcpy(buf + head, w->ln_g, nb * sizeof(double));
+            for (size_t b = 0; b < nb; b++)
+                buf[head + nb + b] = w->reached[b];
+            for (size_t j = 0; j < W; j++)
+                buf[head + 2 * nb + j] = (double)w->bins[j];
+        }
+        es_comm_bcast(buf, (head + 2 * nb + W) * sizeof(double), wl->owner[k]);
+        if (!es_wl_local(wl, k)) {
+            w->n_reached = (long)buf[0];
+            w->converged = (int)buf[1];
+            w->ln_f = buf[2];
+            w->ln_f_last = buf[3];
+            w->flatness = buf[4];
+            w->phase = (int)buf[5];
+            w->changed = (int)buf[6];
+            memcpy(w->ln_g, buf + head, nb * sizeof(double));
+            for (size_t b = 0; b < nb; b++)
+                w->reached[b] = buf[head + nb + b] != 0;
+            for (size_t j = 0; j < W; j++)
+                w->bins[j] = (long)buf[head + 2 * nb + j];
+        }
+    }
+    free(buf);
+    return ES_OK;
+}
 
 static void track_round_trips(es_wl *wl)
 {
     if (wl->nwin < 2)
         return;
     es_window *lo = &wl->win[0], *hi = &wl->win[wl->nwin - 1];
-    for (int j = 0; j < lo->n_walkers; j++) {
+    for (int j = 0; es_wl_local(wl, 0) && j < lo->n_walkers; j++) {
         if (lo->walkers[j]->last_end == 1)
-            wl->round_trips++;
+            wl->round_trips++; /* counted on window 0's rank only */
         lo->walkers[j]->last_end = 0;
     }
-    for (int j = 0; j < hi->n_walkers; j++)
+    for (int j = 0; es_wl_local(wl, wl->nwin - 1) && j < hi->n_walkers; j++)
         if (hi->walkers[j]->last_end == 0)
             hi->walkers[j]->last_end = 1;
 }
@@ -237,9 +299,13 @@ es_status es_wl_start(es_wl *wl, es_err *err)
     es_status st = ES_OK;
     for (int i = 0; i < wl->n_all && st == ES_OK; i++)
         if (werr[i].status != ES_OK)
-            st = es_err_set(err, werr[i].status, "window %d, walker %d: %s", i / wl->p.walkers,
-                            i % wl->p.walkers, werr[i].msg);
+            st = es_err_set(err, werr[i].status, "window %d, walker %d: %s",
+                            wl->win_lo + i / wl->p.walkers, i % wl->p.walkers, werr[i].msg);
     free(werr);
+    if (es_comm_max_long(st != ES_OK) && st == ES_OK)
+        st = es_err_set(err, ES_ERUNTIME, "a walker on another MPI rank could not start");
+    if (st == ES_OK)
+        st = sync_windows(wl, err);
     if (st == ES_OK) {
         wl->started = 1;
         track_round_trips(wl);
@@ -277,9 +343,34 @@ static void swap_walkers(es_walker *a, es_walker *b)
 /* Try to swap configurations between windows k and k+1: walkers are paired at random; a swap
  * is rejected if either bin lies outside (or is unreached in) the other window, else accepted
  * with min(1, g_k(E_a) g_k+1(E_b) / (g_k(E_b) g_k+1(E_a))). */
-static void exchange_pair(es_wl *wl, int k)
+/* A walker's configuration as bytes: model state, then x, y, bin, replica, last_end. */
+static size_t walker_bytes(const es_wl *wl)
+{
+    return wl->proto->ops->state_size(wl->proto->ctx) + 5 * sizeof(double);
+}
+
+/* Swap the configuration of local walker w with the one of the same exchange on rank peer. */
+static void remote_swap(es_wl *wl, es_walker *w, int peer, int tag, unsigned char *out,
+                        unsigned char *in)
+{
+    size_t ss = wl->proto->ops->state_size(wl->proto->ctx);
+    w->model->ops->save_state(w->model->ctx, out);
+    double t[5] = {w->x, w->y, (double)w->bin, (double)w->replica, (double)w->last_end};
+    memcpy(out + ss, t, sizeof t);
+    es_comm_swap(out, in, walker_bytes(wl), peer, tag);
+    w->model->ops->load_state(w->model->ctx, in, NULL);
+    memcpy(t, in + ss, sizeof t);
+    w->x = t[0];
+    w->y = t[1];
+    w->bin = (long)t[2];
+    w->replica = (int64_t)t[3];
+    w->last_end = (int64_t)t[4];
+}
+
+static void exchange_pair(es_wl *wl, int k, unsigned char *out, unsigned char *in)
 {
     es_window *A = &wl->win[k], *B = &wl->win[k + 1];
+    const int la = es_wl_local(wl, k), lb = es_wl_local(wl, k + 1);
     int n = A->n_walkers < B->n_walkers ? A->n_walkers : B->n_walkers;
     int perm[B->n_walkers];
     for (int j = 0; j < B->n_walkers; j++)
@@ -294,13 +385,20 @@ static void exchange_pair(es_wl *wl, int k)
         es_walker *a = A->walkers[i], *b = B->walkers[perm[i]];
         double u = gsl_rng_uniform(wl->ex_rng);
         wl->ex_tried[k]++;
-        long ba = a->bin, bb = b->bin;
+        long ba = A->bins[i], bb = B->bins[perm[i]];
         if (ba < 0 || bb < 0 || !es_span_has(&wl->g, &B->span, ba) ||
             !es_span_has(&wl->g, &A->span, bb) || !B->reached[ba] || !A->reached[bb])
             continue;
         double d = (A->ln_g[ba] - A->ln_g[bb]) + (B->ln_g[bb] - B->ln_g[ba]);
         if (d >= 0 || u < exp(d)) {
-            swap_walkers(a, b);
+            if (la && lb)
+                swap_walkers(a, b);
+            else if (la)
+                remote_swap(wl, a, wl->owner[k + 1], k * 65536 + i, out, in);
+            else if (lb)
+                remote_swap(wl, b, wl->owner[k], k * 65536 + i, out, in);
+            A->bins[i] = bb;
+            B->bins[perm[i]] = ba;
             wl->ex_accepted[k]++;
         }
     }
@@ -338,7 +436,7 @@ es_status es_wl_advance(es_wl *wl, es_err *err)
         es_walker_refresh(wk, &wl->g, &w->span);
     }
     wl->sweeps += seg;
-    wl->moves += seg * (uint64_t)wl->n_dof * (uint64_t)wl->n_all;
+    wl->moves += seg * (uint64_t)wl->n_dof * (uint64_t)wl->nwin * (uint64_t)wl->p.walkers;
     for (int i = 0; i < wl->n_all; i++) {
         acc_after += wl->all[i]->accepted;
         if (wl->all[i]->max_drift > wl->max_drift)
@@ -348,21 +446,33 @@ es_status es_wl_advance(es_wl *wl, es_err *err)
                                ((double)seg * (double)wl->n_dof * (double)wl->n_all) : 0;
 
     double now = wl->seconds_before + now_seconds(wl);
-    wl->last_changed = 0;
-    for (int k = 0; k < wl->nwin; k++) {
+    for (int k = wl->win_lo; k < wl->win_hi; k++) {
         es_window *w = &wl->win[k];
         es_window_meet(w, &wl->g, wl->sweeps);
-        if (err->status == ES_OK) {
-            int c = es_window_schedule(w, p, wl->sweeps, wl->n_dof, now, k, err);
-            wl->stages += c;
-            wl->last_changed |= c;
-        }
+        w->changed = err->status == ES_OK ? es_window_schedule(w, p, wl->sweeps, wl->n_dof, now,
+                                                               k, err) : 0;
     }
-    if (err->status != ES_OK)
-        return err->status;
+    if (es_comm_max_long(err->status != ES_OK))
+        return err->status != ES_OK ? err->status
+                                    : es_err_set(err, ES_ERUNTIME, "another MPI rank failed");
+    if ((st = sync_windows(wl, err)) != ES_OK)
+        return st;
+    wl->last_changed = 0;
+    for (int k = 0; k < wl->nwin; k++) {
+        wl->stages += wl->win[k].changed;
+        wl->last_changed |= wl->win[k].changed;
+    }
     if (wl->nwin > 1 && wl->sweeps % xe == 0) {
+        unsigned char *out = malloc(walker_bytes(wl)), *in = malloc(walker_bytes(wl));
+        if (!out || !in) {
+            free(out);
+            free(in);
+            return es_err_set(err, ES_ENOMEM, "out of memory exchanging replicas");
+        }
         for (int k = (int)(wl->n_exchanges % 2); k + 1 < wl->nwin; k += 2)
-            exchange_pair(wl, k);
+            exchange_pair(wl, k, out, in);
+        free(out);
+        free(in);
         wl->n_exchanges++;
         track_round_trips(wl);
     }
@@ -377,10 +487,16 @@ int es_wl_converged(const es_wl *wl)
     return 1;
 }
 
-int es_wl_done(const es_wl *wl)
+/* The stopping rule as this rank sees it (clocks differ between ranks). */
+static int done_here(const es_wl *wl)
 {
     return es_wl_converged(wl) || (wl->p.max_sweeps > 0 && wl->sweeps >= wl->p.max_sweeps) ||
            (wl->p.max_seconds > 0 && now_seconds(wl) >= wl->p.max_seconds);
+}
+
+int es_wl_done(const es_wl *wl)
+{
+    return (int)es_comm_max_long(done_here(wl));
 }
 
 /* Seconds left, from the slowest window; < 0 when unknown. */
@@ -455,13 +571,39 @@ void es_wl_get_report(const es_wl *wl, es_wl_report *r)
     r->stages = wl->stages;
     r->acceptance = wl->acceptance;
     r->max_drift = wl->max_drift;
-    r->eta_seconds = es_wl_done(wl) ? 0 : wl_eta(wl, r->seconds);
+    r->eta_seconds = done_here(wl) ? 0 : wl_eta(wl, r->seconds);
 }
 
-es_status es_wl_result(const es_wl *wl, es_dos *out, es_err *err)
+/* Every rank gets every window's histogram and history (for the result). */
+static es_status share_histories(es_wl *wl, es_err *err)
 {
+    if (wl->size == 1)
+        return ES_OK;
+    for (int k = 0; k < wl->nwin; k++) {
+        es_window *w = &wl->win[k];
+        uint64_t n = w->n_stages;
+        es_comm_bcast(&n, sizeof n, wl->owner[k]);
+        es_comm_bcast(w->hist, (size_t)wl->nbins * sizeof(uint64_t), wl->owner[k]);
+        if (!es_wl_local(wl, k)) {
+            free(w->stages);
+            w->stages = n ? calloc(n, sizeof *w->stages) : NULL;
+            if (n && !w->stages)
+                return es_err_set(err, ES_ENOMEM, "out of memory sharing histories");
+            w->n_stages = n;
+        }
+        if (n)
+            es_comm_bcast(w->stages, n * sizeof *w->stages, wl->owner[k]);
+    }
+    return ES_OK;
+}
+
+es_status es_wl_result(const es_wl *wl_in, es_dos *out, es_err *err)
+{
+    es_wl *wl = (es_wl *)wl_in; /* histories of remote windows are cached in place */
     if ((long)(out->x_bins * out->y_bins) != wl->nbins)
         return es_err_set(err, ES_ERUNTIME, "Wang-Landau: output grid does not match the sampler grid");
+    if (share_histories(wl, err) != ES_OK)
+        return err->status;
     unsigned char *reached = es_calloc((size_t)wl->nbins, 1, "reached bins", err);
     if (!reached)
         return ES_ENOMEM;
@@ -508,7 +650,7 @@ es_status es_wl_result(const es_wl *wl, es_dos *out, es_err *err)
             st = es_dos_add_stage(out, (es_dos_stage){wl->sweeps, w->ln_f, w->flatness, now, k},
                                   err);
     }
-    out->round_trips = wl->round_trips;
+    out->round_trips = es_comm_sum_u64(wl->round_trips);
     return st;
 }
 

@@ -16,9 +16,12 @@ struct es_wl {
     const es_model *proto;
     long n_dof, nbins, check_every, exchange_every;
     int nwin, nthreads, started;
-    es_window *win;              /* (nwin) */
-    es_walker **all;             /* (nwin * walkers) window-major, for parallel loops */
+    es_window *win;              /* (nwin) all windows; walkers only in the local ones */
+    es_walker **all;             /* (local windows * walkers) window-major, for parallel loops */
     int n_all;
+    int rank, size;              /* MPI rank and ranks (0 and 1 without MPI) */
+    int win_lo, win_hi;          /* local windows [win_lo, win_hi) */
+    int *owner;                  /* (nwin) rank of each window */
     uint64_t sweeps, moves, n_exchanges, round_trips;
     uint64_t *ex_tried, *ex_accepted; /* (nwin) pair k = windows k, k+1 */
     gsl_rng *ex_rng;
@@ -26,5 +29,8 @@ struct es_wl {
     double acceptance, max_drift;
     int stages, last_changed;
 };
+
+/* Whether window k lives on this rank. */
+static inline int es_wl_local(const es_wl *wl, int k) { return k >= wl->win_lo && k < wl->win_hi; }
 
 #endif

@@ -1,6 +1,7 @@
 /* wl_pack.c: a Wang-Landau run as named records (for checkpoints) and back. Packing happens
  * between segments, so a resumed run continues exactly where the packed one stood. */
 #include "wl_impl.h"
+#include "entroscape/comm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@ static size_t state_size(const es_wl *wl)
     return wl->proto->ops->state_size(wl->proto->ctx);
 }
 
-es_status es_wl_pack(const es_wl *wl, es_records *rs, es_err *err)
+/* This rank's part: the common records and its own windows. */
+static es_status pack_local(const es_wl *wl, es_records *rs, es_err *err)
 {
     es_status st = ES_OK;
     char name[64];
@@ -41,7 +43,7 @@ es_status es_wl_pack(const es_wl *wl, es_records *rs, es_err *err)
     unsigned char *buf = malloc(state_size(wl) ? state_size(wl) : 1);
     if (!buf)
         return es_err_set(err, ES_ENOMEM, "out of memory packing walker states");
-    for (int k = 0; k < wl->nwin && st == ES_OK; k++) {
+    for (int k = wl->win_lo; k < wl->win_hi && st == ES_OK; k++) {
         const es_window *w = &wl->win[k];
         snprintf(name, sizeof name, "w%d/ln_g", k);
         ADD(name, ES_REC_F64, wl->nbins, w->ln_g);
@@ -82,6 +84,41 @@ es_status es_wl_pack(const es_wl *wl, es_records *rs, es_err *err)
     }
 #undef ADD
     free(buf);
+    return st;
+}
+
+es_status es_wl_pack(const es_wl *wl, es_records *rs, es_err *err)
+{
+    if (wl->size == 1)
+        return pack_local(wl, rs, err);
+    es_records mine = {0};
+    void *block = NULL, *all = NULL;
+    size_t bytes = 0;
+    size_t *sizes = calloc((size_t)wl->size, sizeof *sizes);
+    es_status st = sizes ? pack_local(wl, &mine, err) : ES_ENOMEM;
+    if (st == ES_OK)
+        st = es_records_serialize(&mine, &block, &bytes, err);
+    es_records_clear(&mine);
+    /* every rank takes part in the gather, whatever happened locally */
+    es_status g = es_comm_gather_bytes(block, st == ES_OK ? bytes : 0, 0, &all, sizes, err);
+    if (st == ES_OK)
+        st = g;
+    if (st == ES_OK && wl->rank == 0) {
+        size_t off = 0;
+        for (int r = 0; r < wl->size && st == ES_OK; r++) {
+            es_records part = {0};
+            st = es_records_deserialize(&part, (char *)all + off, sizes[r], err);
+            for (size_t i = 0; st == ES_OK && i < part.n; i++) /* common records once */
+                if (!es_records_get(rs, part.r[i].name))
+                    st = es_records_add(rs, part.r[i].name, part.r[i].type, part.r[i].count,
+                                        part.r[i].data, err);
+            es_records_clear(&part);
+            off += sizes[r];
+        }
+    }
+    free(block);
+    free(all);
+    free(sizes);
     return st;
 }
 
@@ -145,7 +182,7 @@ static es_status unpack_check(es_wl *wl, const es_records *rs, es_err *err)
                 st = need(rs, name, ES_REC_U64, 2, err);
             }
         }
-        for (int j = 0; j < wl->p.walkers && st == ES_OK; j++) {
+        for (int j = 0; es_wl_local(wl, k) && j < wl->p.walkers && st == ES_OK; j++) {
             snprintf(name, sizeof name, "w%d/walker%d/state", k, j);
             if ((st = need(rs, name, ES_REC_U8, state_size(wl), err)) != ES_OK)
                 break;
@@ -165,11 +202,47 @@ static es_status unpack_check(es_wl *wl, const es_records *rs, es_err *err)
     return st;
 }
 
-es_status es_wl_unpack(es_wl *wl, const es_records *rs, es_err *err)
+static es_status unpack_apply(es_wl *wl, const es_records *rs, es_err *err);
+
+es_status es_wl_unpack(es_wl *wl, const es_records *rs_root, es_err *err)
 {
-    es_status st = unpack_check(wl, rs, err);
-    if (st != ES_OK)
-        return st;
+    /* Rank 0 holds the records (read from the file); every rank gets a copy. */
+    es_records copy = {0};
+    const es_records *rs = rs_root;
+    es_status st = ES_OK;
+    if (wl->size > 1) {
+        void *block = NULL;
+        size_t bytes = 0;
+        if (wl->rank == 0)
+            st = es_records_serialize(rs_root, &block, &bytes, err);
+        uint64_t n = st == ES_OK ? bytes : 0;
+        es_comm_bcast(&n, sizeof n, 0);
+        if (wl->rank != 0 && !(block = malloc(n ? n : 1)))
+            st = es_err_set(err, ES_ENOMEM, "out of memory receiving a checkpoint");
+        if (!es_comm_max_long(st != ES_OK)) {
+            es_comm_bcast(block, n, 0);
+            if (wl->rank != 0)
+                st = es_records_deserialize(&copy, block, n, err);
+            rs = &copy;
+        } else if (st == ES_OK) {
+            st = es_err_set(err, ES_ERUNTIME, "another MPI rank failed to receive the checkpoint");
+        }
+        free(block);
+        if (wl->rank == 0)
+            rs = rs_root;
+    }
+    if (st == ES_OK)
+        st = unpack_check(wl, rs, err);
+    if (es_comm_max_long(st != ES_OK) && st == ES_OK)
+        st = es_err_set(err, ES_EDATA, "the checkpoint does not fit this run (see rank 0)");
+    if (st == ES_OK)
+        st = unpack_apply(wl, rs, err);
+    es_records_clear(&copy);
+    return st;
+}
+
+static es_status unpack_apply(es_wl *wl, const es_records *rs, es_err *err)
+{
     /* Second pass: cannot fail any more (sizes checked), except for memory. */
     char name[64];
     uint64_t meta[META_N];
@@ -179,7 +252,7 @@ es_status es_wl_unpack(es_wl *wl, const es_records *rs, es_err *err)
     wl->sweeps = meta[META_SWEEPS];
     wl->moves = meta[META_MOVES];
     wl->n_exchanges = meta[META_NEX];
-    wl->round_trips = meta[META_TRIPS];
+    wl->round_trips = es_wl_local(wl, 0) ? meta[META_TRIPS] : 0; /* summed over ranks later */
     wl->stages = (int)meta[META_STAGES];
     wl->seconds_before = fmeta[0];
     wl->max_drift = fmeta[1];
@@ -226,7 +299,7 @@ es_status es_wl_unpack(es_wl *wl, const es_records *rs, es_err *err)
             es_records_copy(rs, name, ES_REC_U64, 2, su, err);
             w->stages[i] = (es_dos_stage){su[0], sf[0], sf[1], sf[2], (int32_t)su[1]};
         }
-        for (int j = 0; j < w->n_walkers; j++) {
+        for (int j = 0; es_wl_local(wl, k) && j < w->n_walkers; j++) {
             es_walker *wk = w->walkers[j];
             double wf[3];
             int64_t wi[5];
@@ -248,6 +321,13 @@ es_status es_wl_unpack(es_wl *wl, const es_records *rs, es_err *err)
             wk->last_end = wi[4];
         }
     }
+    for (int k = 0; k < wl->nwin; k++) /* every rank knows where each walker stands */
+        for (int j = 0; j < wl->p.walkers; j++) {
+            int64_t wi[5];
+            snprintf(name, sizeof name, "w%d/walker%d/i64", k, j);
+            if (es_records_copy(rs, name, ES_REC_I64, 5, wi, err) == ES_OK)
+                wl->win[k].bins[j] = (long)wi[0];
+        }
     wl->started = 1;
     return ES_OK;
 }
