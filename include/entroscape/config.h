@@ -71,6 +71,7 @@ typedef struct es_config {
     long   model_channels;              /* cnn channels */
     long   model_embed_dim;             /* text embedding size */
     char   model_init[ES_CFG_STR];      /* uniform | kaiming */
+    char   model_weights[ES_CFG_STR];   /* continuous | binary */
     /* [sampler] */
     char   sampler_method[ES_CFG_STR];  /* wl | 1/t */
     long   sampler_x_bins;
@@ -85,6 +86,11 @@ typedef struct es_config {
     long   sampler_walkers;
     long   sampler_seed;
     double sampler_step;                /* max displacement of a continuous move; 0 = auto */
+    char   sampler_x[ES_CFG_STR], sampler_y[ES_CFG_STR]; /* network macro-variables */
+    char   sampler_init[ES_CFG_STR];    /* uniform | sgd:FILE.h5[:run] */
+    char   sampler_move[ES_CFG_STR];    /* single | full */
+    long   sampler_refresh, sampler_flips, sampler_burn_in;
+    double sampler_target_acceptance;
     long   sampler_windows;             /* replica-exchange windows */
     double sampler_overlap;
     char   sampler_window_edges[ES_CFG_STR]; /* "lo:hi, lo:hi, ..." or "" */

@@ -46,6 +46,10 @@ typedef struct es_model_ops {
     /* --- optional (NULL when absent) ------------------------------------------------ */
     /* Incremental path: macro-variables of the proposed state without committing it. */
     void (*observe_proposed)(void *ctx, double *x, double *y);
+    /* Burn-in only: move step sizes towards target_acceptance using the acceptance the model
+     * counted (from its accept/reject calls) since the last call, then reset the counts.
+     * Never called while ln g is accumulated, so detailed balance holds there. */
+    void (*adapt)(void *ctx, double target_acceptance);
 } es_model_ops;
 
 typedef struct es_model {

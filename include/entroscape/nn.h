@@ -166,8 +166,8 @@ void nn_dense_backward(double *din, double *dW, double *db, const double *dout,
 void nn_conv3_forward(double *out, const double *in, const double *W, const double *b,
                       size_t B, size_t c_in, size_t c_out, size_t h, size_t w);
 /* dW (c_out, c_in, 3, 3) +=, db (c_out, or NULL) +=; din (B, c_in, h, w, or NULL) overwritten.
- * Both conv kernels work image by image through im2col + dgemm with a scratch of 9 c_in h w
- * doubles allocated per call (and fall back to the _direct loops if that fails). */
+ * Both conv kernels work image by image through im2col + dgemm, with scratch allocated per
+ * call (9 (c_in + c_out) h w doubles at most); if that fails they use the _direct loops. */
 void nn_conv3_backward(double *din, double *dW, double *db, const double *dout,
                        const double *in, const double *W, size_t B, size_t c_in, size_t c_out,
                        size_t h, size_t w);

@@ -47,6 +47,8 @@ typedef struct es_wl_params {
     int      n_spans;         /* explicit windows (0 = equal windows) ... */
     es_span  spans[ES_WL_MAX_SPANS]; /* ... in bins along window_axis */
     long     exchange_every;  /* sweeps between exchange attempts; 0 = at every meeting */
+    long     burn_in;         /* sweeps of step tuning (models with ops->adapt) before sampling */
+    double   target_acceptance;
 } es_wl_params;
 
 /* What the progress callback sees after each meeting (windows summarised by the slowest). */

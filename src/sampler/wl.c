@@ -60,6 +60,8 @@ es_status es_wl_params_from_config(es_wl_params *p, const es_config *cfg, const 
     p->window_axis = strcmp(cfg->sampler_window_axis, "y") == 0;
     p->overlap = cfg->sampler_overlap;
     p->exchange_every = cfg->sampler_exchange_every;
+    p->burn_in = cfg->sampler_burn_in;
+    p->target_acceptance = cfg->sampler_target_acceptance;
     if (p->window_axis == 1 && g->dims != 2)
         return es_err_set(err, ES_ECONFIG, "[sampler] window_axis = y needs a 2-D model (y is "
                           "not used here)");
@@ -294,8 +296,23 @@ es_status es_wl_start(es_wl *wl, es_err *err)
         return ES_ENOMEM;
     uint64_t max_moves = (uint64_t)wl->p.approach_sweeps * (uint64_t)wl->n_dof;
 #pragma omp parallel for schedule(static, 1) num_threads(wl->nthreads)
-    for (int i = 0; i < wl->n_all; i++)
-        es_walker_approach(wl->all[i], &wl->g, &win_of(wl, i)->span, max_moves, &werr[i]);
+    for (int i = 0; i < wl->n_all; i++) {
+        es_walker *wk = wl->all[i];
+        const es_span *span = &win_of(wl, i)->span;
+        if (es_walker_approach(wk, &wl->g, span, max_moves, &werr[i]) != ES_OK)
+            continue;
+        /* Burn-in: tune the model's step sizes in 20 rounds of plain moves inside the window
+         * (ln f = 0: nothing is accumulated), then freeze them. */
+        if (wl->p.burn_in > 0 && wk->model->ops->adapt) {
+            uint64_t round = ((uint64_t)wl->p.burn_in + 19) / 20;
+            for (int k = 0; k < 20; k++) {
+                es_walker_run(wk, &wl->g, span, round, 0.0, 0, 0);
+                wk->model->ops->adapt(wk->model->ctx, wl->p.target_acceptance);
+            }
+            es_walker_refresh(wk, &wl->g, span);
+            wk->accepted = wk->tried = 0;
+        }
+    }
     es_status st = ES_OK;
     for (int i = 0; i < wl->n_all && st == ES_OK; i++)
         if (werr[i].status != ES_OK)
