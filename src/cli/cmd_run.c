@@ -61,6 +61,7 @@ static void run_usage(FILE *f)
 
 typedef struct progress {
     int quiet, tty;
+    double last_line;   /* seconds of the last line printed (logs: at least one a minute) */
 } progress;
 
 static void fmt_time(double s, char *buf, size_t n)
@@ -75,10 +76,11 @@ static void fmt_time(double s, char *buf, size_t n)
         snprintf(buf, n, "%.1f h", s / 3600);
 }
 
-static void show_progress(const progress *pr, const es_wl_report *r, int final)
+static void show_progress(progress *pr, const es_wl_report *r, int final)
 {
-    if (pr->quiet || (!pr->tty && !r->stage_changed && !final))
+    if (pr->quiet || (!pr->tty && !r->stage_changed && !final && r->seconds < pr->last_line + 60))
         return;
+    pr->last_line = r->seconds;
     char el[32], eta[32], win[64] = "";
     fmt_time(r->seconds, el, sizeof el);
     fmt_time(r->eta_seconds, eta, sizeof eta);
