@@ -188,6 +188,36 @@ static void test_bad_checkpoints_refused(void **state)
         fail_msg("output file as checkpoint: unclear message:\n%s", out);
 }
 
+/* scripts/slurm/run-until-converged.sbatch with stand-ins for srun (runs the command) and
+ * sbatch (records its arguments): an unconverged run resubmits itself with the same
+ * arguments; the resubmitted job resumes and converges, and then stops resubmitting. */
+static void test_slurm_resubmit_script(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/fakebin && printf '#!/bin/sh\nexec \"$@\"\n' > %s/fakebin/srun && "
+             "printf '#!/bin/sh\necho \"$@\" >> %s/sbatch.log\n' > %s/fakebin/sbatch && "
+             "chmod +x %s/fakebin/srun %s/fakebin/sbatch", dir, dir, dir, dir, dir, dir);
+    assert_int_equal(tu_run(cmd, NULL, 0), 0);
+    const char *o = tmp("slurm.h5");
+    snprintf(cmd, sizeof cmd, "PATH=%s/fakebin:$PATH ENTROSCAPE=%s bash scripts/slurm/run-until-converged.sbatch "
+             "%s %s -q --set sampler.max_seconds=0.3", dir, bin(), cfg_path, o);
+    tu_run(cmd, out, sizeof out);
+    char log[4096], path[700];
+    snprintf(path, sizeof path, "cat %s/sbatch.log", dir);
+    if (tu_run(path, log, sizeof log) != 0 || !strstr(log, cfg_path))
+        fail_msg("an unconverged job did not resubmit itself; output:\n%s", out);
+    /* the resubmitted job: resumes, converges (no time limit now), does not resubmit */
+    snprintf(cmd, sizeof cmd, "rm %s/sbatch.log; PATH=%s/fakebin:$PATH ENTROSCAPE=%s "
+             "bash scripts/slurm/run-until-converged.sbatch %s %s -q", dir, dir, bin(), cfg_path, o);
+    if (tu_run(cmd, out, sizeof out) != 0)
+        fail_msg("resumed job failed:\n%s", out);
+    assert_int_not_equal(tu_run(path, log, sizeof log), 0); /* no sbatch.log: no resubmission */
+    assert_same_log_g(reference(), o, "SLURM resubmission");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_kill9_leaves_resumable_checkpoint),
         cmocka_unit_test(test_max_seconds_then_resume),
         cmocka_unit_test(test_bad_checkpoints_refused),
+        cmocka_unit_test(test_slurm_resubmit_script),
     };
     return cmocka_run_group_tests_name("checkpoint", tests, setup, NULL);
 }

@@ -70,6 +70,31 @@ static void test_particles_2d_four_windows(void **state)
     es_model_free(m);
 }
 
+/* Windows along y: particles 2-D with 3 windows x 1 walker cutting the y axis. */
+static void test_particles_2d_windows_along_y(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_model *m = es_particles_create(60, 30, ES_POT_ABS, 1.0, 1.0, &err);
+    es_grid g;
+    es_grid_init(&g, 2, 8, 0.3, 0.7, 12, 0.2, 0.7, &err);
+    es_wl_params p = params(3, 1, 1e-6, 26);
+    p.window_axis = 1;
+    es_dos *d = run(&p, &g, m);
+    double exact[8 * 12];
+    es_exact_particles_log_p_2d(60, 30, "abs", 1.0, d->x_edges, 8, d->y_edges, 12, exact, &err);
+    normalise(exact, 8 * 12);
+    double worst = 0;
+    for (int b = 0; b < 8 * 12; b++)
+        worst = fmax(worst, fabs(d->log_g[b] - exact[b]));
+    printf("    3 windows along y: max |delta ln g| = %.4f\n", worst);
+    assert_at_most(worst, 0.1, "max |delta ln g| with windows along y");
+    assert_int_equal(d->window_axis, 1);
+    assert_int_equal(d->windows[2].hi, 12);
+    es_dos_free(d);
+    es_model_free(m);
+}
+
 /* Ising L = 8, 3 windows x 2 walkers along the energy: mean relative error of ln g against
  * Beale's exact answer <= 2e-3 (same bar as the single-window L = 16 test). */
 static void test_ising8_windows(void **state)
@@ -211,6 +236,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_particles_2d_four_windows),
+        cmocka_unit_test(test_particles_2d_windows_along_y),
         cmocka_unit_test(test_ising8_windows),
         cmocka_unit_test(test_pack_resume_bit_identical),
         cmocka_unit_test(test_unpack_refuses_other_layout),
