@@ -13,6 +13,7 @@ typedef struct es_command {
 
 static const es_command commands[] = {
     {"run", es_cmd_run, "sample the density of states of a config, write HDF5"},
+    {"train", es_cmd_train, "train the task's network with SGD/Adam (baseline), write /sgd"},
     {"info", es_cmd_info, "summarise an entroscape HDF5 file"},
 };
 

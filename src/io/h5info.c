@@ -1,6 +1,7 @@
 /* h5info.c: `entroscape info FILE.h5`: a readable summary of an entroscape file. Groups it
  * does not know are listed with their datasets' shapes rather than rejected. */
 #include "entroscape/h5io.h"
+#include "entroscape/train.h"
 #include "h5util.h"
 
 #include <inttypes.h>
@@ -118,6 +119,20 @@ static void print_dos(FILE *f, const es_dos *d)
     if (d->n_stages > 0)
         fprintf(f, " (last at %.3g s)", d->stages[d->n_stages - 1].seconds);
     fprintf(f, "\n");
+    if (d->n_windows > 1) {
+        fprintf(f, "  %-14s%zu along %s, %" PRIu64 " replica round trips\n", "windows:",
+                d->n_windows, d->window_axis ? "y" : "x", d->round_trips);
+        for (size_t k = 0; k < d->n_windows; k++) {
+            const es_dos_window *w = &d->windows[k];
+            fprintf(f, "    window %-3zu bins [%" PRId64 ", %" PRId64 ")  ln f %-10.4g flat %.2f  %s",
+                    k, w->lo, w->hi, w->ln_f, w->flatness, w->converged ? "converged" : "running");
+            if (k + 1 < d->n_windows && d->exchange_tried[k] > 0)
+                fprintf(f, "  exchange with %zu: %.3f of %" PRIu64, k + 1,
+                        (double)d->exchange_accepted[k] / (double)d->exchange_tried[k],
+                        d->exchange_tried[k]);
+            fprintf(f, "\n");
+        }
+    }
 }
 
 /* Short type name of a dataset type: "float64", "uint64", "string", ... */
@@ -186,11 +201,11 @@ static herr_t list_member(hid_t loc, const char *name, const H5L_info_t *info, v
     return 0;
 }
 
-/* H5Literate callback on the root: list every top-level object other than /dos. */
+/* H5Literate callback on the root: list every top-level object not summarised (/dos, /sgd). */
 static herr_t list_other(hid_t root, const char *name, const H5L_info_t *info, void *data)
 {
     list_ctx *c = data;
-    if (strcmp(name, "dos") == 0)
+    if (strcmp(name, "dos") == 0 || strcmp(name, "sgd") == 0)
         return 0;
     if (c->depth == 0) {
         fprintf(c->f, "other contents (not summarised):\n");
@@ -212,9 +227,9 @@ static herr_t list_other(hid_t root, const char *name, const H5L_info_t *info, v
     return 0;
 }
 
-/* Print the summary of path to f: root attributes, /dos (or "none"), then any other
- * top-level groups with their datasets' types and shapes. ES_OK; on error err is set as
- * for es_h5_read_dos (a malformed /dos is an error after the root lines are printed). */
+/* Print the summary of path to f: root attributes, /dos (or "none"), /sgd (if present), then
+ * any other top-level groups with their datasets' types and shapes. ES_OK; on error err is set as
+ * for es_h5_read_dos (a malformed /dos or /sgd is an error after the root lines are printed). */
 es_status es_h5_print_info(const char *path, FILE *f, es_err *err)
 {
     es_h5_quiet q = es_h5_quiet_begin();
@@ -227,6 +242,7 @@ es_status es_h5_print_info(const char *path, FILE *f, es_err *err)
     es_status st = ES_OK;
     print_root(f, file, path);
     htri_t has_dos = H5Lexists(file, "dos", H5P_DEFAULT);
+    htri_t has_sgd = H5Lexists(file, "sgd", H5P_DEFAULT);
     if (has_dos > 0) {
         es_dos *d = es_h5_read_dos_file(file, path, &sub);
         if (d)
@@ -234,10 +250,13 @@ es_status es_h5_print_info(const char *path, FILE *f, es_err *err)
         else
             st = es_err_set(err, sub.status, "%s", sub.msg);
         es_dos_free(d);
-    } else {
+    } else if (has_sgd <= 0) {
         H5Eclear2(H5E_DEFAULT);
         fprintf(f, "/dos: none (no density of states in this file)\n");
     }
+    sub = (es_err){0};
+    if (es_h5_print_sgd(file, path, f, &sub) != ES_OK && st == ES_OK)
+        st = es_err_set(err, sub.status, "%s", sub.msg);
     list_ctx c = {.f = f};
     H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, list_other, &c);
     H5Fclose(file);
