@@ -108,3 +108,15 @@ es_status es_cli_output_path(const es_cli_common *opt, const es_config *cfg, cha
     }
     return ES_OK;
 }
+
+void es_cli_fmt_time(double s, char *buf, size_t n)
+{
+    if (s < 0)
+        snprintf(buf, n, "?");
+    else if (s < 120)
+        snprintf(buf, n, "%.0f s", s);
+    else if (s < 7200)
+        snprintf(buf, n, "%.1f min", s / 60);
+    else
+        snprintf(buf, n, "%.1f h", s / 3600);
+}

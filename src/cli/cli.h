@@ -8,6 +8,7 @@
 
 int es_cmd_run(int argc, char **argv);
 int es_cmd_info(int argc, char **argv);
+int es_cmd_exact(int argc, char **argv);
 int es_cmd_train(int argc, char **argv);
 
 /* Shared option handling for subcommands that read a config: CONFIG [-o OUT] [--set k=v ...]
@@ -28,6 +29,9 @@ es_status es_cli_parse_config_args(int argc, char **argv, es_cli_common *opt, es
 /* The output path: -o, else output.path, else <config basename without .ini>.h5. */
 es_status es_cli_output_path(const es_cli_common *opt, const es_config *cfg, char *out,
                              size_t size, es_err *err);
+
+/* A duration for progress lines: "42 s", "3.5 min", "2.1 h", or "?" when negative. */
+void es_cli_fmt_time(double seconds, char *buf, size_t n);
 
 /* Print "entroscape: <status name>: <message>" to stderr and return the exit code. */
 int es_cli_fail(const es_err *err);

@@ -64,26 +64,14 @@ typedef struct progress {
     double last_line;   /* seconds of the last line printed (logs: at least one a minute) */
 } progress;
 
-static void fmt_time(double s, char *buf, size_t n)
-{
-    if (s < 0)
-        snprintf(buf, n, "?");
-    else if (s < 120)
-        snprintf(buf, n, "%.0f s", s);
-    else if (s < 7200)
-        snprintf(buf, n, "%.1f min", s / 60);
-    else
-        snprintf(buf, n, "%.1f h", s / 3600);
-}
-
 static void show_progress(progress *pr, const es_wl_report *r, int final)
 {
     if (pr->quiet || (!pr->tty && !r->stage_changed && !final && r->seconds < pr->last_line + 60))
         return;
     pr->last_line = r->seconds;
     char el[32], eta[32], win[64] = "";
-    fmt_time(r->seconds, el, sizeof el);
-    fmt_time(r->eta_seconds, eta, sizeof eta);
+    es_cli_fmt_time(r->seconds, el, sizeof el);
+    es_cli_fmt_time(r->eta_seconds, eta, sizeof eta);
     if (r->windows > 1)
         snprintf(win, sizeof win, "  windows %d/%d done  exch %.2f", r->windows_converged,
                  r->windows, r->exchange_rate);

@@ -60,18 +60,6 @@ typedef struct progress {
     double last_print;    /* terminal: time of the last refresh */
 } progress;
 
-static void fmt_time(double s, char *buf, size_t n)
-{
-    if (s < 0)
-        snprintf(buf, n, "?");
-    else if (s < 120)
-        snprintf(buf, n, "%.0f s", s);
-    else if (s < 7200)
-        snprintf(buf, n, "%.1f min", s / 60);
-    else
-        snprintf(buf, n, "%.1f h", s / 3600);
-}
-
 static void on_progress(void *user, const es_train_report *r)
 {
     progress *pr = user;
@@ -90,8 +78,8 @@ static void on_progress(void *user, const es_train_report *r)
         pr->last_tenth = tenth;
     }
     char el[32], eta[32];
-    fmt_time(r->seconds, el, sizeof el);
-    fmt_time(r->eta_seconds, eta, sizeof eta);
+    es_cli_fmt_time(r->seconds, el, sizeof el);
+    es_cli_fmt_time(r->eta_seconds, eta, sizeof eta);
     const double *m = r->metrics;
     fprintf(stderr, "%s", pr->tty ? "\r\033[K" : "");
     if (r->runs > 1)
