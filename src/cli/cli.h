@@ -10,6 +10,10 @@ int es_cmd_run(int argc, char **argv);
 int es_cmd_info(int argc, char **argv);
 int es_cmd_exact(int argc, char **argv);
 int es_cmd_train(int argc, char **argv);
+int es_cmd_bench(int argc, char **argv);
+int es_cmd_analyze(int argc, char **argv);
+int es_cmd_plot(int argc, char **argv);
+int es_cmd_compare(int argc, char **argv);
 
 /* Shared option handling for subcommands that read a config: CONFIG [-o OUT] [--set k=v ...]
  * [--threads N] [--resume CKPT] [--quiet]. Loads, overrides and validates cfg. Returns ES_OK, or an error
@@ -35,5 +39,33 @@ void es_cli_fmt_time(double seconds, char *buf, size_t n);
 
 /* Print "entroscape: <status name>: <message>" to stderr and return the exit code. */
 int es_cli_fail(const es_err *err);
+
+/* ---- analyze, plot, compare (cmd_analyze.c) ---- */
+#include "entroscape/analysis.h"
+
+/* A run file loaded with its analysis. */
+typedef struct es_cli_run {
+    const char *path;
+    char *config_text;        /* root attribute `config` (NULL when absent) */
+    es_ana_config cfg;        /* config_text as key/value pairs */
+    es_dos *dos;              /* /dos */
+    es_analysis *ana;         /* computed now, or read from /analysis */
+    int stored;               /* 1: ana was read from /analysis */
+} es_cli_run;
+
+/* Load path's /dos and analyse it: against the training history in sgd_path when given;
+ * otherwise, when use_stored and the file has /analysis, read that; otherwise against the
+ * file's own /sgd if it has one, or without SGD states. Warnings go to stderr. ES_EDATA /
+ * ES_EIO (err set) for files that are not runs or histories that do not belong to the run. */
+es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path, int use_stored,
+                          es_err *err);
+void es_cli_run_free(es_cli_run *r);
+
+/* Task, network and parameter count of the run (es_ana_describe), using /sgd's description
+ * when known, else building the network from the config (loads the task's data). */
+void es_cli_run_title(const es_cli_run *r, char *buf, size_t size);
+
+/* How the landscape was sampled: "Wang-Landau (1/t), 2 walkers, converged (ln f 1e-06)". */
+void es_cli_run_subtitle(const es_cli_run *r, char *buf, size_t size);
 
 #endif

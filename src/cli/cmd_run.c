@@ -297,7 +297,7 @@ int es_cmd_run(int argc, char **argv)
         unlink(ckpt_path);
     long unreached = 0;
     for (size_t b = 0; b < dos->x_bins * dos->y_bins; b++)
-        unreached += isinf(dos->log_g[b]);
+        unreached += isinf(dos->log_g[b]) != 0;
     if (!opt.quiet)
         fprintf(stderr, "%s: %s, ln f %.3g, %llu sweeps per walker, %ld of %zu bins never reached\n",
                 out_path, dos->converged ? "converged" : "NOT converged", dos->ln_f,

@@ -1,0 +1,171 @@
+/* analysis.h: what an entropy landscape says, per x bin: the highest-entropy y (argmax over y
+ * of S(x, y), the paper's magenta line), the entropy-weighted mean of y (the paper's Eq. 1),
+ * the gradient-trained states binned by x (mean and standard error: the paper's black curve)
+ * and the advantage of the high-entropy states over them. Computations only (src/analysis/);
+ * /analysis in HDF5 is src/io/h5analysis.c, declared at the end. */
+#ifndef ENTROSCAPE_ANALYSIS_H
+#define ENTROSCAPE_ANALYSIS_H
+
+#include "entroscape/common.h"
+#include "entroscape/dos.h"
+#include "entroscape/train.h"
+
+#include <stdint.h>
+
+/* ---- variables ------------------------------------------------------------------------- */
+
+/* How a landscape variable (/dos x_variable or y_variable) is read off a row of
+ * /sgd/history (ES_N_METRICS values: train_loss, train_acc, test_loss, test_acc). */
+typedef enum es_ana_transform {
+    ES_ANA_NONE,       /* no counterpart in the history (particles, Ising, "none") */
+    ES_ANA_IDENTITY,   /* the metric itself: train_loss, train_acc, test_loss, test_acc */
+    ES_ANA_LOG,        /* ln of the metric: ln_train_loss, ln_test_loss */
+    ES_ANA_COUNT       /* accuracy x samples, rounded: train_correct, test_correct */
+} es_ana_transform;
+
+typedef struct es_ana_var {
+    char name[64];               /* as in /dos: "ln_train_loss", "test_acc", "mean_abs_y" */
+    int metric;                  /* column of the history (ES_TRAIN_LOSS, ...); -1: none */
+    es_ana_transform transform;
+    double samples;              /* ES_ANA_COUNT: samples of the split (set by the caller) */
+    int better;                  /* +1 higher is better (accuracy), -1 lower (loss), 0 neither */
+    char label[96];              /* axis label: "ln training loss", "test accuracy", ... */
+} es_ana_var;
+
+/* Describe variable `name` (never fails: unknown names get metric -1, better 0 and the name
+ * as label). samples of ES_ANA_COUNT variables start at 0: the caller fills them in. */
+void es_ana_var_init(es_ana_var *v, const char *name);
+
+/* The variable's value for one history row (ES_N_METRICS values); NaN when it has no
+ * counterpart or the metric is NaN; ln of 0 is -inf (outside every grid). */
+double es_ana_var_value(const es_ana_var *v, const double *row);
+
+/* ---- the analysis ---------------------------------------------------------------------- */
+
+typedef struct es_analysis {
+    size_t x_bins;
+    int has_y;                  /* 1: 2-D landscape; 0: 1-D (no y, no Eq. 1, no advantage) */
+    es_ana_var xv, yv;          /* the landscape's variables */
+    double *x;                  /* (x_bins) bin centres */
+    double *x_edges;            /* (x_bins + 1) */
+    double *log_g_x;            /* (x_bins) ln sum_y e^S(x, y): ln fraction of the volume in the
+                                 * x bin (1-D: S(x) itself); -inf if never visited */
+    double *argmax_y;           /* (x_bins) centre of the y bin of highest S(x, y); NaN if the
+                                 * column is empty or 1-D; ties: the lowest such y */
+    double *mean_y;             /* (x_bins) Eq. 1: sum_y y e^S / sum_y e^S over visited bins */
+    double *sgd_mean_y;         /* (x_bins) mean y of the SGD states in the bin; NaN if none */
+    double *sgd_sem_y;          /* (x_bins) standard error sd / sqrt(n); NaN if n < 2 */
+    int64_t *sgd_count;         /* (x_bins) SGD states (run, epoch) in the bin */
+    double *advantage;          /* (x_bins) sign (mean_y - sgd_mean_y), sign = yv.better;
+                                 * positive: the high-entropy states generalise better */
+    double *advantage_err;      /* (x_bins) = sgd_sem_y (the landscape's own error is unknown) */
+    /* where the SGD states came from (filled by es_analysis_bin_sgd or read from a file) */
+    int has_sgd;
+    char sgd_file[512];         /* path given to --sgd ("" when none) */
+    char sgd_arch[128];         /* /sgd arch, e.g. "mlp 2-6-6-6-2 relu, 116 parameters" */
+    int64_t n_params;           /* /sgd n_params; 0 unknown */
+    int64_t sgd_runs, sgd_epochs;
+    int64_t sgd_states;         /* rows of the history: runs x (epochs + 1) */
+    int64_t sgd_binned;         /* placed in an x bin */
+    int64_t sgd_outside;        /* finite x outside the x range */
+    int64_t sgd_undefined;      /* x or y NaN or infinite (e.g. ln of a zero loss) */
+} es_analysis;
+
+/* An analysis of x_bins bins: every value NaN (log_g_x -inf), counts 0. NULL (err set). */
+es_analysis *es_analysis_alloc(size_t x_bins, es_err *err);
+void es_analysis_free(es_analysis *a);
+
+/* The landscape part of d: variables, centres, log_g_x, argmax_y and mean_y (Eq. 1 with the
+ * y bin centres, by log-sum-exp so any offset of S cancels). The SGD part is reset to none.
+ * NULL (err set) on failure. */
+es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err);
+
+/* Place every (run, epoch) of s into the x bins of d (exactly as the sampler bins: es_grid
+ * over [x_edges[0], x_edges[x_bins])), reading x and y through a->xv and a->yv; per bin the
+ * mean of y and its standard error (sample sd / sqrt(n)), then the advantage.
+ * States whose y is undefined while x is not are counted as undefined, not binned.
+ * ES_EDATA (err set) when a variable has no counterpart in the history (x always; y in
+ * 2-D) or an ES_ANA_COUNT variable has samples <= 0. 1-D: only the counts per bin. */
+es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, es_err *err);
+
+/* Recompute advantage and advantage_err from mean_y, sgd_mean_y, sgd_sem_y and yv.better
+ * (NaN where either mean is missing or better = 0). */
+void es_analysis_advantage(es_analysis *a);
+
+/* Centres of the first and last bins with a finite advantage: the x range where both curves
+ * exist. 0 if there is none (*lo, *hi NaN), else the number of such bins. */
+size_t es_analysis_overlap(const es_analysis *a, double *lo, double *hi);
+
+/* The advantage near x: the bin containing x when it has an advantage, else the nearest bin
+ * that has one at most max_dist bins away. */
+typedef struct es_ana_point {
+    double x_target;            /* the x asked for */
+    long bin;                   /* the bin used; -1: none within reach */
+    double x;                   /* its centre */
+    double advantage, err;      /* NaN when bin = -1; err NaN when the bin has one SGD state */
+    double mean_y, sgd_mean_y;
+} es_ana_point;
+es_ana_point es_analysis_at(const es_analysis *a, double x, long max_dist);
+
+/* The mean advantage over the bins with centres in [lo, hi] that have both an advantage and
+ * an error (at least 2 SGD states); err = sqrt(sum err_i^2) / n (bins taken as independent).
+ * n = 0 gives NaN. */
+typedef struct es_ana_mean {
+    double lo, hi;
+    size_t n;
+    double advantage, err;
+} es_ana_mean;
+es_ana_mean es_analysis_mean(const es_analysis *a, double lo, double hi);
+
+/* ---- run descriptions (the root `config` attribute, INI text) --------------------------- */
+
+typedef struct es_ana_kv {
+    char key[96];      /* "section.key" */
+    char value[256];
+} es_ana_kv;
+
+typedef struct es_ana_config {
+    size_t n;
+    es_ana_kv *kv;     /* (n) in file order */
+} es_ana_config;
+
+/* Parse INI text ("[section]" headers, "key = value" lines, ';' or '#' comments) into c
+ * (c zeroed first; text NULL gives an empty config). ES_ENOMEM (err set) on failure. */
+es_status es_ana_config_parse(const char *text, es_ana_config *c, es_err *err);
+void es_ana_config_free(es_ana_config *c);
+
+/* Value of "section.key", or NULL. */
+const char *es_ana_config_get(const es_ana_config *c, const char *key);
+
+/* Whether the key only says where output goes (output.*), so that differences in it say
+ * nothing about the landscape. */
+int es_ana_config_key_is_output(const char *key);
+
+/* A title for figures and tables: task, network and parameter count, e.g.
+ * "spiral: mlp 2-6-6-6-2 relu, 116 parameters", "particles: n = 100, phi = |w|, box [-1, 1]",
+ * "Ising 16 x 16 (256 spins, periodic)". arch and n_params (0: unknown) come from /sgd when
+ * known; otherwise the network is described from model.*. Into buf[size]; returns buf. */
+char *es_ana_describe(const es_ana_config *c, const char *arch, int64_t n_params, char *buf,
+                      size_t size);
+
+/* ---- /analysis in HDF5 (src/io/h5analysis.c) -------------------------------------------
+ * /analysis/x            float64 (x)  bin centres: dimension scale "x" (its own, so xarray
+ *                        opens the group on its own; equal to /dos/x)
+ * /analysis/{log_g_x, argmax_y, mean_y, sgd_mean_y, sgd_sem_y, advantage, advantage_err}
+ *                        float64 (x), NaN where undefined
+ * /analysis/sgd_count    int64 (x)
+ * /analysis attrs x_variable, y_variable, sgd_file, sgd_arch, n_params, sgd_runs,
+ *                 sgd_epochs, sgd_states, sgd_binned, sgd_outside, sgd_undefined,
+ *                 advantage_sign (+1, -1 or 0), advantage_definition, advantage_error,
+ *                 created, version */
+
+/* Add /analysis to the entroscape file at path, replacing any earlier /analysis: the file is
+ * copied to "<path>.tmp.<pid>", the group written into the copy, which is fsync'ed and
+ * renamed over path, so path is never half-written. ES_EIO / ES_EDATA (err set). */
+es_status es_h5_write_analysis(const char *path, const es_analysis *a, es_err *err);
+
+/* Read /analysis of an entroscape file. NULL (err set) on failure; *absent (may be NULL) is
+ * set to 1 when the file is fine but has no /analysis (ES_EDATA). */
+es_analysis *es_h5_read_analysis(const char *path, int *absent, es_err *err);
+
+#endif

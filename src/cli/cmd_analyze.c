@@ -1,0 +1,482 @@
+/* cmd_analyze.c: `entroscape analyze RUN.h5 [--sgd TRAIN.h5] [--tsv] [--no-write]`: per x bin
+ * of a landscape, the highest-entropy y, the entropy-weighted mean of y (Eq. 1), the
+ * SGD/Adam states' mean y with its standard error and the advantage; printed and written to
+ * /analysis. Also the run loader shared with plot and compare. */
+#include "cli.h"
+#include "entroscape/config.h"
+#include "entroscape/data.h"
+#include "entroscape/h5io.h"
+#include "entroscape/nn.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the run loader -------------------------------------------------------------------- */
+
+/* An es_config from key/value pairs (keys this version does not know are skipped). */
+static es_status config_from_kv(const es_ana_config *kv, es_config *cfg, es_err *err)
+{
+    es_config_defaults(cfg);
+    for (size_t i = 0; i < kv->n; i++) {
+        const char *dot = strchr(kv->kv[i].key, '.');
+        if (!dot)
+            continue;
+        char section[96];
+        snprintf(section, sizeof section, "%.*s", (int)(dot - kv->kv[i].key), kv->kv[i].key);
+        if (es_config_find(section, dot + 1) < 0)
+            continue;
+        char assign[400];
+        snprintf(assign, sizeof assign, "%s=%s", kv->kv[i].key, kv->kv[i].value);
+        es_status st = es_config_set(cfg, assign, err);
+        if (st != ES_OK)
+            return st;
+    }
+    return ES_OK;
+}
+
+/* Sizes of the training and test splits: task.train_size / test_size when the config sets
+ * them, else from the task's data. */
+static es_status split_sizes(const es_ana_config *kv, double *n_train, double *n_test,
+                             es_err *err)
+{
+    const char *tr = es_ana_config_get(kv, "task.train_size");
+    const char *te = es_ana_config_get(kv, "task.test_size");
+    *n_train = tr ? atof(tr) : 0;
+    *n_test = te ? atof(te) : 0;
+    if (*n_train > 0 && *n_test > 0)
+        return ES_OK;
+    es_config *cfg = malloc(sizeof *cfg);
+    if (!cfg)
+        return es_err_set(err, ES_ENOMEM, "out of memory");
+    es_err sub = {0};
+    es_status st = config_from_kv(kv, cfg, &sub);
+    es_data *d = st == ES_OK ? es_data_load(cfg, &sub) : NULL;
+    if (!d)
+        st = es_err_set(err, ES_EDATA, "the landscape counts correct samples, so the split "
+                        "sizes are needed to place the SGD states, and the task's data could "
+                        "not be loaded: %s", sub.msg);
+    if (d) {
+        if (!(*n_train > 0))
+            *n_train = (double)d->train.n;
+        if (!(*n_test > 0))
+            *n_test = (double)d->test.n;
+    }
+    es_data_free(d);
+    free(cfg);
+    return st;
+}
+
+/* Is the training history in s (file sgd_path, root config kv) one of the run's task?
+ * ES_EDATA naming both when not; warnings (to stderr) for networks that differ. */
+static es_status check_sgd(const es_cli_run *r, const es_sgd *s, const char *sgd_path,
+                           const es_ana_config *kv, es_err *err)
+{
+    const char *task = es_ana_config_get(&r->cfg, "task.name");
+    if (task && strcmp(task, s->task) != 0)
+        return es_err_set(err, ES_EDATA, "%s trained task '%s' but %s sampled task '%s': --sgd "
+                          "must be a training history of the same task", sgd_path, s->task,
+                          r->path, task);
+    for (size_t i = 0; i < r->cfg.n; i++) {
+        const char *key = r->cfg.kv[i].key, *mine = r->cfg.kv[i].value;
+        const char *theirs = es_ana_config_get(kv, key);
+        if (!theirs || strcmp(mine, theirs) == 0 || strcmp(key, "task.data_dir") == 0)
+            continue;
+        if (strncmp(key, "task.", 5) == 0)
+            return es_err_set(err, ES_EDATA, "%s trained with %s = %s but %s sampled %s = %s: "
+                              "another task's data; --sgd must be a training history of the "
+                              "same task", sgd_path, key, theirs, r->path, key, mine);
+        if (strncmp(key, "model.", 6) == 0 && strcmp(key, "model.init") != 0)
+            fprintf(stderr, "entroscape: warning: %s trained %s = %s but %s sampled %s = %s: "
+                    "the networks differ\n", sgd_path, key, theirs, r->path, key, mine);
+    }
+    const es_ana_var *v[2] = {&r->ana->xv, &r->ana->yv};
+    for (int k = 0; k < (r->ana->has_y ? 2 : 1); k++)
+        if (!s->classify && (v[k]->metric == ES_TRAIN_ACC || v[k]->metric == ES_TEST_ACC))
+            return es_err_set(err, ES_EDATA, "%s is a regression (no accuracies) but the "
+                              "landscape's %s variable is %s", sgd_path, k ? "y" : "x",
+                              v[k]->name);
+    return ES_OK;
+}
+
+/* Bin the history in sgd_path into r->ana. */
+static es_status add_sgd(es_cli_run *r, const char *sgd_path, es_err *err)
+{
+    if (r->ana->xv.metric < 0 || (r->ana->has_y && r->ana->yv.metric < 0))
+        return es_err_set(err, ES_EDATA, "%s: the landscape's variables (%s, %s) have no "
+                          "counterpart in a training history: --sgd applies to networks "
+                          "sampled over training and test metrics", r->path, r->ana->xv.name,
+                          r->ana->has_y ? r->ana->yv.name : "none");
+    es_sgd *s = es_h5_read_sgd(sgd_path, err);
+    if (!s)
+        return err->status;
+    es_err sub = {0};
+    char *text = es_h5_read_root_attr(sgd_path, "config", &sub);
+    es_ana_config kv;
+    es_status st = es_ana_config_parse(text, &kv, err);
+    free(text);
+    if (st == ES_OK)
+        st = check_sgd(r, s, sgd_path, &kv, err);
+    es_ana_config_free(&kv);
+    es_analysis *a = r->ana;
+    if (st == ES_OK && (a->xv.transform == ES_ANA_COUNT ||
+                        (a->has_y && a->yv.transform == ES_ANA_COUNT))) {
+        double n_train = 0, n_test = 0;
+        st = split_sizes(&r->cfg, &n_train, &n_test, err);
+        a->xv.samples = n_train;
+        a->yv.samples = n_test;
+    }
+    if (st == ES_OK)
+        st = es_analysis_bin_sgd(a, r->dos, s, err);
+    if (st == ES_OK) {
+        snprintf(a->sgd_file, sizeof a->sgd_file, "%s", sgd_path);
+        if (a->sgd_binned == 0)
+            fprintf(stderr, "entroscape: warning: none of the %lld SGD/Adam states of %s lies in "
+                    "the x range [%g, %g) of %s (%lld outside, %lld undefined)\n",
+                    (long long)a->sgd_states, sgd_path, a->x_edges[0], a->x_edges[a->x_bins],
+                    r->path, (long long)a->sgd_outside, (long long)a->sgd_undefined);
+    }
+    es_sgd_free(s);
+    return st;
+}
+
+/* Whether the entroscape file at path has a root-level group name (0 on any failure). */
+static int has_sgd_group(const char *path)
+{
+    es_err sub = {0};
+    es_sgd *s = es_h5_read_sgd(path, &sub);
+    es_sgd_free(s);
+    return s != NULL;
+}
+
+es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path, int use_stored,
+                          es_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    if (!(r->dos = es_h5_read_dos(path, err)))
+        return err->status;
+    es_err sub = {0};
+    r->config_text = es_h5_read_root_attr(path, "config", &sub);
+    es_status st = es_ana_config_parse(r->config_text, &r->cfg, err);
+    if (st != ES_OK)
+        return st;
+    if (!sgd_path && use_stored) {
+        int absent = 0;
+        r->ana = es_h5_read_analysis(path, &absent, &sub);
+        if (r->ana && r->ana->x_bins == r->dos->x_bins) {
+            r->stored = 1;
+            return ES_OK;
+        }
+        if (!absent)
+            fprintf(stderr, "entroscape: warning: %s: /analysis unreadable or stale, analysing "
+                    "/dos afresh (%s)\n", path, r->ana ? "x bins differ from /dos" : sub.msg);
+        es_analysis_free(r->ana);
+        r->ana = NULL;
+    }
+    if (!(r->ana = es_analysis_from_dos(r->dos, err)))
+        return err->status;
+    if (!sgd_path && has_sgd_group(path))
+        sgd_path = path;
+    if (sgd_path)
+        st = add_sgd(r, sgd_path, err);
+    return st;
+}
+
+void es_cli_run_free(es_cli_run *r)
+{
+    free(r->config_text);
+    es_ana_config_free(&r->cfg);
+    es_dos_free(r->dos);
+    es_analysis_free(r->ana);
+    memset(r, 0, sizeof *r);
+}
+
+/* The network of the config, built to count its parameters: "mlp 2-6-6-6-2 relu, 116
+ * parameters" into buf (binary networks: weights only). "" when it cannot be built. */
+static void describe_network(const es_ana_config *kv, char *buf, size_t size, int64_t *n_params)
+{
+    buf[0] = '\0';
+    *n_params = 0;
+    es_config *cfg = malloc(sizeof *cfg);
+    es_err sub = {0};
+    es_data *d = NULL;
+    nn_net *net = NULL;
+    nn_spec spec;
+    if (!cfg || config_from_kv(kv, cfg, &sub) != ES_OK || !(d = es_data_load(cfg, &sub)) ||
+        nn_spec_from_config(cfg, d, &spec, &sub) != ES_OK)
+        goto done;
+    int binary = strcmp(cfg->model_weights, "binary") == 0;
+    if (binary)
+        spec.biases = 0;
+    if (!(net = nn_net_alloc(&spec, &sub)))
+        goto done;
+    *n_params = (int64_t)net->n_params;
+    if (binary) {
+        size_t k = (size_t)snprintf(buf, size, "binary mlp %zu", spec.n_in);
+        for (size_t i = 0; i < spec.n_hidden && k < size; i++)
+            k += (size_t)snprintf(buf + k, size - k, "-%zu", spec.hidden[i]);
+        if (k < size)
+            snprintf(buf + k, size - k, "-%zu sign, %zu weights +-1", spec.n_out, net->n_params);
+    } else {
+        nn_net_describe(net, buf, size);
+    }
+done:
+    nn_net_free(net);
+    es_data_free(d);
+    free(cfg);
+}
+
+void es_cli_run_title(const es_cli_run *r, char *buf, size_t size)
+{
+    const char *task = es_ana_config_get(&r->cfg, "task.name");
+    char arch[160] = "";
+    int64_t n_params = r->ana ? r->ana->n_params : 0;
+    if (r->ana && r->ana->sgd_arch[0])
+        snprintf(arch, sizeof arch, "%s", r->ana->sgd_arch);
+    else if (task && strcmp(task, "particles") != 0 && strcmp(task, "ising") != 0)
+        describe_network(&r->cfg, arch, sizeof arch, &n_params);
+    if (!task)
+        snprintf(buf, size, "%s (no config recorded)", r->path);
+    else
+        es_ana_describe(&r->cfg, arch, n_params, buf, size);
+}
+
+void es_cli_run_subtitle(const es_cli_run *r, char *buf, size_t size)
+{
+    const es_dos *d = r->dos;
+    char win[48] = "";
+    if (d->n_windows > 1)
+        snprintf(win, sizeof win, ", %zu windows", d->n_windows);
+    snprintf(buf, size, "Wang-Landau (%s), %d walker%s%s, %s (ln f = %.3g)", d->method,
+             d->walkers, d->walkers == 1 ? "" : "s", win,
+             d->converged ? "converged" : "NOT converged", d->ln_f);
+}
+
+/* ---- the table ------------------------------------------------------------------------- */
+
+/* One cell: width w, value v with %.*g (prec), "-" (or "nan" in TSV) when undefined. */
+static void cell(FILE *f, int tsv, int w, int prec, double v, int first)
+{
+    if (tsv) {
+        fputs(first ? "" : "\t", f);
+        if (isfinite(v))
+            fprintf(f, "%.*g", prec + 3, v);
+        else
+            fputs(isnan(v) ? "nan" : v > 0 ? "inf" : "-inf", f);
+        return;
+    }
+    if (isfinite(v))
+        fprintf(f, "%*.*g", w + (first ? 0 : 2), prec, v);
+    else
+        fprintf(f, "%*s", w + (first ? 0 : 2), "-");
+}
+
+/* The table: TSV always has every column (nan where undefined); the aligned table leaves
+ * out the columns a 1-D run or a run without SGD states cannot fill. */
+static void print_table(FILE *f, const es_analysis *a, int tsv)
+{
+    int y = tsv || a->has_y, sgd = tsv || a->has_sgd, both = tsv || (a->has_y && a->has_sgd);
+    if (tsv) {
+        fputs("x\tlog_g_x\targmax_y\tmean_y\tsgd_mean_y\tsgd_sem_y\tsgd_count\tadvantage\t"
+              "advantage_err\n", f);
+    } else {
+        fprintf(f, "%10s  %10s", "x", a->has_y ? "ln g(x)" : "S(x)");
+        if (y)
+            fprintf(f, "  %10s  %10s", "argmax_y", "mean_y");
+        if (both)
+            fprintf(f, "  %10s  %10s", "sgd_mean_y", "sgd_sem_y");
+        if (sgd)
+            fprintf(f, "  %9s", "sgd_count");
+        if (both)
+            fprintf(f, "  %10s  %10s", "advantage", "adv_err");
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < a->x_bins; i++) {
+        cell(f, tsv, 10, 5, a->x[i], 1);
+        cell(f, tsv, 10, 5, a->log_g_x[i], 0);
+        if (y) {
+            cell(f, tsv, 10, 5, a->argmax_y[i], 0);
+            cell(f, tsv, 10, 5, a->mean_y[i], 0);
+        }
+        if (both) {
+            cell(f, tsv, 10, 5, a->sgd_mean_y[i], 0);
+            cell(f, tsv, 10, 3, a->sgd_sem_y[i], 0);
+        }
+        if (tsv)
+            fprintf(f, "\t%lld", (long long)a->sgd_count[i]);
+        else if (sgd)
+            fprintf(f, "  %9lld", (long long)a->sgd_count[i]);
+        if (both) {
+            cell(f, tsv, 10, 4, a->advantage[i], 0);
+            cell(f, tsv, 10, 3, a->advantage_err[i], 0);
+        }
+        fputc('\n', f);
+    }
+}
+
+/* The header above the table: what was analysed and how the advantage is defined. */
+static void print_header(FILE *f, const es_cli_run *r)
+{
+    const es_analysis *a = r->ana;
+    const es_dos *d = r->dos;
+    char title[512], sub[256];
+    es_cli_run_title(r, title, sizeof title);
+    es_cli_run_subtitle(r, sub, sizeof sub);
+    fprintf(f, "%s: %s\n  %s\n", r->path, title, sub);
+    fprintf(f, "  x: %s (%s), %zu bins over [%g, %g)\n", a->xv.name, a->xv.label, d->x_bins,
+            d->x_edges[0], d->x_edges[d->x_bins]);
+    if (a->has_y)
+        fprintf(f, "  y: %s (%s), %zu bins over [%g, %g)\n", a->yv.name, a->yv.label, d->y_bins,
+                d->y_edges[0], d->y_edges[d->y_bins]);
+    else
+        fprintf(f, "  y: none: a 1-D landscape, S(x) per x bin (ln fraction of the volume); the "
+                "advantage needs a y\n");
+    if (a->has_sgd)
+        fprintf(f, "  SGD/Adam: %s (%s)\n    %lld runs x (%lld epochs + initialisation) = %lld "
+                "states: %lld in the x range, %lld outside it, %lld undefined\n", a->sgd_file,
+                a->sgd_arch[0] ? a->sgd_arch : "?", (long long)a->sgd_runs,
+                (long long)a->sgd_epochs, (long long)a->sgd_states, (long long)a->sgd_binned,
+                (long long)a->sgd_outside, (long long)a->sgd_undefined);
+    else
+        fprintf(f, "  SGD/Adam: none (--sgd TRAIN.h5 adds the SGD curve%s)\n",
+                a->has_y ? " and the advantage" : "");
+    if (a->has_y)
+        fprintf(f, "  ln g(x): ln fraction of the volume in the x bin; argmax_y: the y of highest "
+                "S(x, y);\n  mean_y: <y>(x) = sum_y y e^S / sum_y e^S (Eq. 1)\n");
+    if (!a->has_y || !a->has_sgd) {
+        fputc('\n', f);
+        return;
+    }
+    if (a->yv.better != 0)
+        fprintf(f, "  advantage = %s (%s is better): positive means the high-entropy states "
+                "generalise better\n", a->yv.better > 0 ? "mean_y - sgd_mean_y"
+                                                        : "sgd_mean_y - mean_y",
+                a->yv.better > 0 ? "higher" : "lower");
+    else
+        fprintf(f, "  advantage: undefined (y = %s is neither an accuracy nor a loss)\n",
+                a->yv.name);
+    fprintf(f, "  adv_err: the SGD standard error only (the file holds no per-walker estimates "
+            "of S,\n  so the landscape's own error is not included)\n\n");
+}
+
+/* The advantage at the 25/50/75% points of the overlap and its mean there. */
+static void print_summary(FILE *f, const es_analysis *a)
+{
+    double lo, hi;
+    size_t nb = es_analysis_overlap(a, &lo, &hi);
+    if (!a->has_y || !a->has_sgd)
+        return;
+    if (nb == 0) {
+        fprintf(f, "\nno x bin has both a landscape and SGD/Adam states: no advantage\n");
+        return;
+    }
+    fprintf(f, "\nadvantage where both curves exist (x in [%g, %g], %zu bins):\n", lo, hi, nb);
+    static const double q[3] = {0.25, 0.5, 0.75};
+    for (int k = 0; k < 3; k++) {
+        es_ana_point p = es_analysis_at(a, lo + q[k] * (hi - lo), 2);
+        if (p.bin < 0)
+            fprintf(f, "  at x = %-10.4g (%2.0f%%): no bin with both curves nearby\n",
+                    p.x_target, 100 * q[k]);
+        else
+            fprintf(f, "  at x = %-10.4g (%2.0f%%): %+.4g +- %.2g  (bin at x = %.4g: <y> %.4g, "
+                    "SGD %.4g)\n", p.x_target, 100 * q[k], p.advantage, p.err, p.x, p.mean_y,
+                    p.sgd_mean_y);
+    }
+    es_ana_mean m = es_analysis_mean(a, lo, hi);
+    if (m.n)
+        fprintf(f, "  mean over the %zu bins with an error: %+.4g +- %.2g\n", m.n, m.advantage,
+                m.err);
+}
+
+/* ---- the command ----------------------------------------------------------------------- */
+
+static void help(void)
+{
+    printf("usage: entroscape analyze RUN.h5 [--sgd TRAIN.h5] [--tsv] [--no-write]\n\n"
+           "Per x bin of the landscape in RUN.h5 (/dos):\n"
+           "  argmax_y    the y of highest entropy S(x, y) (the paper's magenta line)\n"
+           "  mean_y      the entropy-weighted mean <y>(x) = sum_y y e^S / sum_y e^S (Eq. 1,\n"
+           "              y = bin centres)\n"
+           "  sgd_*       every epoch of every run of TRAIN.h5's /sgd/history placed in its x\n"
+           "              bin (x and y computed from the history's metrics to match /dos's\n"
+           "              variables): count, mean y and its standard error (the black curve)\n"
+           "  advantage   mean_y - sgd_mean_y for accuracies, sgd_mean_y - mean_y for losses:\n"
+           "              positive means the high-entropy states generalise better; its error\n"
+           "              is the SGD standard error (the file has no per-walker estimates of S)\n"
+           "1-D runs (no y) get S(x) and the SGD counts per bin. Without --sgd, RUN.h5's own\n"
+           "/sgd is used when it has one. The result is printed (aligned, or TSV with --tsv,\n"
+           "'nan' where undefined) and written to /analysis in RUN.h5 (the file is rewritten\n"
+           "atomically: a copy gets the group, is fsync'ed and renamed over RUN.h5), unless\n"
+           "--no-write.\n\n"
+           "Exit codes: 0 ok, 1 unreadable file, not a run, or --sgd of another task,\n"
+           "2 usage error.\n");
+}
+
+int es_cmd_analyze(int argc, char **argv)
+{
+    es_err err = {0};
+    const char *run = NULL, *sgd = NULL;
+    int tsv = 0, write = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            help();
+            return 0;
+        } else if (strcmp(a, "--tsv") == 0) {
+            tsv = 1;
+        } else if (strcmp(a, "--no-write") == 0) {
+            write = 0;
+        } else if (strcmp(a, "--sgd") == 0 || strncmp(a, "--sgd=", 6) == 0) {
+            if (a[5] == '=')
+                sgd = a + 6;
+            else if (i + 1 < argc)
+                sgd = argv[++i];
+            else
+                sgd = "";
+            if (!*sgd) {
+                es_err_set(&err, ES_EUSAGE, "--sgd needs a file name (see entroscape analyze "
+                           "--help)");
+                return es_cli_fail(&err);
+            }
+        } else if (a[0] == '-' && a[1]) {
+            es_err_set(&err, ES_EUSAGE, "unknown option '%s' (see entroscape analyze --help)", a);
+            return es_cli_fail(&err);
+        } else if (!run) {
+            run = a;
+        } else {
+            es_err_set(&err, ES_EUSAGE, "unexpected argument '%s': one run file is analysed at "
+                       "a time (see entroscape analyze --help)", a);
+            return es_cli_fail(&err);
+        }
+    }
+    if (!run) {
+        es_err_set(&err, ES_EUSAGE, "no run file given (usage: entroscape analyze RUN.h5 "
+                   "[--sgd TRAIN.h5] [--tsv])");
+        return es_cli_fail(&err);
+    }
+    es_cli_run r;
+    if (es_cli_run_load(&r, run, sgd, 0, &err) != ES_OK) {
+        es_cli_run_free(&r);
+        return es_cli_fail(&err);
+    }
+    if (!tsv)
+        print_header(stdout, &r);
+    print_table(stdout, r.ana, tsv);
+    if (!tsv)
+        print_summary(stdout, r.ana);
+    fflush(stdout);
+    int rc = 0;
+    if (write) {
+        if (es_h5_write_analysis(run, r.ana, &err) != ES_OK) {
+            rc = es_cli_fail(&err);
+            fprintf(stderr, "entroscape: (--no-write prints the table without writing)\n");
+        }
+        else
+            fprintf(tsv ? stderr : stdout, "%swrote /analysis to %s\n", tsv ? "entroscape: " : "\n",
+                    run);
+    }
+    es_cli_run_free(&r);
+    return rc;
+}

@@ -1,0 +1,383 @@
+/* h5analysis.c: the /analysis group (layout in analysis.h and README): written into an
+ * existing entroscape file by copying it, adding the group to the copy, fsync and rename,
+ * so the original is never left half-written; and read back. */
+#include "entroscape/analysis.h"
+#include "entroscape/h5io.h"
+#include "h5util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const GRP = "/analysis";
+
+/* ---- copying the file ------------------------------------------------------------------ */
+
+/* Copy src to a new file dst (created exclusively, with src's permission bits) and fsync it.
+ * ES_OK, or ES_EIO (err set) with dst removed. */
+static es_status copy_file(const char *src, const char *dst, es_err *err)
+{
+    int in = open(src, O_RDONLY);
+    if (in < 0)
+        return es_err_set(err, ES_EIO, "cannot read %s: %s", src, strerror(errno));
+    struct stat sb;
+    mode_t mode = fstat(in, &sb) == 0 ? (sb.st_mode & 07777) : 0644;
+    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return es_err_set(err, ES_EIO, "cannot rewrite %s: cannot create the temporary file %s: "
+                          "%s", src, dst, strerror(e));
+    }
+    static char buf[1 << 16];
+    es_status st = ES_OK;
+    for (;;) {
+        ssize_t got = read(in, buf, sizeof buf);
+        if (got == 0)
+            break;
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            st = es_err_set(err, ES_EIO, "cannot read %s: %s", src, strerror(errno));
+            break;
+        }
+        for (ssize_t off = 0; off < got && st == ES_OK;) {
+            ssize_t put = write(out, buf + off, (size_t)(got - off));
+            if (put < 0 && errno == EINTR)
+                continue;
+            if (put <= 0)
+                st = es_err_set(err, ES_EIO, "cannot write the temporary file %s: %s", dst,
+                                put < 0 ? strerror(errno) : "short write");
+            else
+                off += put;
+        }
+        if (st != ES_OK)
+            break;
+    }
+    if (st == ES_OK && fsync(out) != 0)
+        st = es_err_set(err, ES_EIO, "cannot write the temporary file %s: fsync: %s", dst,
+                        strerror(errno));
+    close(in);
+    if (close(out) != 0 && st == ES_OK)
+        st = es_err_set(err, ES_EIO, "cannot write the temporary file %s: %s", dst,
+                        strerror(errno));
+    if (st != ES_OK)
+        unlink(dst);
+    return st;
+}
+
+/* fsync the file at path (0, or -1 with errno set). */
+static int sync_path(const char *path, int directory)
+{
+    int fd = open(path, directory ? (O_RDONLY | O_DIRECTORY) : O_RDWR);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd), e = errno;
+    close(fd);
+    if (rc != 0 && directory && (e == EINVAL || e == ENOTSUP))
+        rc = 0;   /* filesystems that cannot sync directories */
+    errno = e;
+    return rc;
+}
+
+/* ---- writing --------------------------------------------------------------------------- */
+
+static es_status put_f64_attr(hid_t g, const char *name, double v, const char *path, es_err *err)
+{
+    return es_h5_write_num_attr(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, path, GRP, err);
+}
+
+static es_status put_i64_attr(hid_t g, const char *name, int64_t v, const char *path, es_err *err)
+{
+    return es_h5_write_num_attr(g, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, path, GRP, err);
+}
+
+static es_status put_str_attr(hid_t g, const char *name, const char *v, const char *path,
+                              es_err *err)
+{
+    return es_h5_write_str_attr(g, name, v, path, GRP, err);
+}
+
+/* One float64 (x) dataset attached to the scale x, with a long_name. */
+static es_status put_column(hid_t g, hid_t scale, const char *name, hid_t file_type,
+                            hid_t mem_type, const void *buf, size_t n, const char *long_name,
+                            const char *path, es_err *err)
+{
+    hsize_t dims[1] = {n};
+    hid_t d = es_h5_write_dset(g, name, file_type, mem_type, 1, dims, 0, buf, path, GRP, err);
+    if (d < 0)
+        return ES_EIO;
+    char object[96];
+    snprintf(object, sizeof object, "%s/%s", GRP, name);
+    es_status st = es_h5_attach_dim(d, name, scale, 0, "x", path, GRP, err);
+    if (st == ES_OK)
+        st = es_h5_write_str_attr(d, "long_name", long_name, path, object, err);
+    es_h5_close(d);
+    return st;
+}
+
+/* The group's attributes. */
+static es_status put_attrs(hid_t g, const es_analysis *a, const char *path, es_err *err)
+{
+    char created[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || !strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(created, sizeof created, "unknown");
+    const char *def = a->yv.better > 0
+        ? "mean_y - sgd_mean_y: entropy-weighted mean of y (Eq. 1) minus the SGD/Adam states' "
+          "mean, per x bin (higher y is better)"
+        : a->yv.better < 0
+        ? "sgd_mean_y - mean_y: the SGD/Adam states' mean y minus the entropy-weighted mean of "
+          "y (Eq. 1), per x bin (lower y is better)"
+        : "undefined: the y variable is neither an accuracy nor a loss";
+    es_status st = put_str_attr(g, "x_variable", a->xv.name, path, err);
+    if (st == ES_OK) st = put_str_attr(g, "y_variable", a->has_y ? a->yv.name : "none", path, err);
+    if (st == ES_OK) st = put_str_attr(g, "sgd_file", a->sgd_file, path, err);
+    if (st == ES_OK) st = put_str_attr(g, "sgd_arch", a->sgd_arch, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "has_sgd", a->has_sgd, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "n_params", a->n_params, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "sgd_runs", a->sgd_runs, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "sgd_epochs", a->sgd_epochs, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "sgd_states", a->sgd_states, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "sgd_binned", a->sgd_binned, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "sgd_outside", a->sgd_outside, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "sgd_undefined", a->sgd_undefined, path, err);
+    if (st == ES_OK) st = put_f64_attr(g, "x_samples", a->xv.samples, path, err);
+    if (st == ES_OK) st = put_f64_attr(g, "y_samples", a->yv.samples, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "advantage_sign", a->yv.better, path, err);
+    if (st == ES_OK) st = put_str_attr(g, "advantage_definition", def, path, err);
+    if (st == ES_OK)
+        st = put_str_attr(g, "advantage_error", "standard error of the SGD/Adam mean only: the "
+                          "file holds no per-walker estimates of S, so the landscape's own "
+                          "uncertainty is not included", path, err);
+    if (st == ES_OK) st = put_str_attr(g, "created", created, path, err);
+    if (st == ES_OK) st = put_str_attr(g, "version", es_version(), path, err);
+    return st;
+}
+
+/* Write the group into the open file (removing an earlier one). */
+static es_status write_group(hid_t file, const es_analysis *a, const char *path, es_err *err)
+{
+    if (H5Lexists(file, "analysis", H5P_DEFAULT) > 0 &&
+        H5Ldelete(file, "analysis", H5P_DEFAULT) < 0)
+        return es_h5_fail(err, ES_EIO, path, GRP, "cannot remove the earlier group");
+    H5Eclear2(H5E_DEFAULT);
+    size_t n = a->x_bins;
+    hsize_t nx[1] = {n}, nxe[1] = {n + 1};
+    hid_t gcpl = es_h5_gcpl();
+    hid_t g = gcpl >= 0 ? H5Gcreate2(file, "analysis", H5P_DEFAULT, gcpl, H5P_DEFAULT) : -1;
+    hid_t x = -1, xe = -1;
+    es_status st = ES_OK;
+    char xlong[128], xelong[128];
+    snprintf(xlong, sizeof xlong, "%.64s (bin centre)", a->xv.name);
+    snprintf(xelong, sizeof xelong, "%.64s (bin edges)", a->xv.name);
+    if (g < 0)
+        st = es_h5_fail(err, ES_EIO, path, GRP, "cannot create group");
+    if (st == ES_OK &&
+        ((x = es_h5_write_dset(g, "x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, nx, 0, a->x, path,
+                               GRP, err)) < 0 ||
+         (xe = es_h5_write_dset(g, "x_edges", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, nxe, 0,
+                                a->x_edges, path, GRP, err)) < 0))
+        st = ES_EIO;
+    if (st == ES_OK)
+        st = es_h5_make_scale(x, "x", xlong, path, GRP, err);
+    if (st == ES_OK)
+        st = es_h5_make_scale(xe, "x_edges", xelong, path, GRP, err);
+    const hid_t F = H5T_IEEE_F64LE, D = H5T_NATIVE_DOUBLE;
+    if (st == ES_OK)
+        st = put_column(g, x, "log_g_x", F, D, a->log_g_x, n, "ln fraction of the volume in the "
+                        "x bin: ln sum over y of exp(log_g)", path, err);
+    if (st == ES_OK)
+        st = put_column(g, x, "argmax_y", F, D, a->argmax_y, n, "y bin centre of the highest "
+                        "entropy in the x bin", path, err);
+    if (st == ES_OK)
+        st = put_column(g, x, "mean_y", F, D, a->mean_y, n, "entropy-weighted mean of y (Eq. 1): "
+                        "sum y exp(S) / sum exp(S) over the y bin centres", path, err);
+    if (st == ES_OK)
+        st = put_column(g, x, "sgd_mean_y", F, D, a->sgd_mean_y, n, "mean y of the SGD/Adam "
+                        "states (every epoch of every run) in the x bin", path, err);
+    if (st == ES_OK)
+        st = put_column(g, x, "sgd_sem_y", F, D, a->sgd_sem_y, n, "standard error of sgd_mean_y "
+                        "(sample sd / sqrt(count))", path, err);
+    if (st == ES_OK)
+        st = put_column(g, x, "sgd_count", H5T_STD_I64LE, H5T_NATIVE_INT64, a->sgd_count, n,
+                        "SGD/Adam states in the x bin", path, err);
+    if (st == ES_OK)
+        st = put_column(g, x, "advantage", F, D, a->advantage, n, "advantage of the high-entropy "
+                        "states (positive: they generalise better; see advantage_definition)",
+                        path, err);
+    if (st == ES_OK)
+        st = put_column(g, x, "advantage_err", F, D, a->advantage_err, n, "uncertainty of the "
+                        "advantage (see advantage_error)", path, err);
+    if (st == ES_OK)
+        st = put_attrs(g, a, path, err);
+    es_h5_close(xe);
+    es_h5_close(x);
+    es_h5_close(g);
+    es_h5_close(gcpl);
+    return st;
+}
+
+es_status es_h5_write_analysis(const char *path, const es_analysis *a, es_err *err)
+{
+    if (!a || a->x_bins == 0)
+        return es_err_set(err, ES_ERUNTIME, "%s: no analysis to write", path);
+    es_h5_quiet q = es_h5_quiet_begin();
+    hid_t check = es_h5_open_entroscape(path, err);
+    es_h5_quiet_end(q);
+    if (check < 0)
+        return err->status;
+    H5Fclose(check);
+    if (access(path, W_OK) != 0)
+        return es_err_set(err, ES_EIO, "cannot add /analysis to %s: %s (the file is left as "
+                          "it is)", path, strerror(errno));
+
+    size_t tsize = strlen(path) + 32;
+    char *tmp = malloc(tsize);
+    if (!tmp)
+        return es_err_set(err, ES_ENOMEM, "out of memory rewriting %s", path);
+    snprintf(tmp, tsize, "%s.tmp.%ld", path, (long)getpid());
+    es_status st = copy_file(path, tmp, err);
+    if (st != ES_OK) {
+        free(tmp);
+        return st;
+    }
+    q = es_h5_quiet_begin();
+    hid_t fapl = es_h5_fapl();
+    hid_t file = fapl >= 0 ? H5Fopen(tmp, H5F_ACC_RDWR, fapl) : -1;
+    es_h5_close(fapl);
+    if (file < 0)
+        st = es_h5_fail(err, ES_EIO, path, "/", "cannot open the temporary copy for writing");
+    if (st == ES_OK)
+        st = write_group(file, a, path, err);
+    if (file >= 0 && H5Fclose(file) < 0 && st == ES_OK)
+        st = es_h5_fail(err, ES_EIO, path, "/", "cannot close the temporary copy");
+    es_h5_quiet_end(q);
+    if (st == ES_OK && sync_path(tmp, 0) != 0)
+        st = es_err_set(err, ES_EIO, "cannot rewrite %s: fsync of %s failed: %s", path, tmp,
+                        strerror(errno));
+    if (st == ES_OK && rename(tmp, path) != 0)
+        st = es_err_set(err, ES_EIO, "cannot rewrite %s: renaming %s onto it failed: %s", path,
+                        tmp, strerror(errno));
+    if (st != ES_OK) {
+        unlink(tmp);
+    } else {
+        char *slash = strrchr(tmp, '/');   /* tmp is no longer needed: reuse it for the dir */
+        if (!slash)
+            snprintf(tmp, tsize, ".");
+        else if (slash == tmp)
+            tmp[1] = '\0';
+        else
+            *slash = '\0';
+        if (sync_path(tmp, 1) != 0)
+            st = es_err_set(err, ES_EIO, "%s was written but its directory could not be synced: "
+                            "%s", path, strerror(errno));
+    }
+    free(tmp);
+    return st;
+}
+
+/* ---- reading --------------------------------------------------------------------------- */
+
+static es_analysis *read_group(hid_t file, const char *path, es_err *err)
+{
+    hid_t g = H5Gopen2(file, "analysis", H5P_DEFAULT);
+    if (g < 0) {
+        es_h5_fail(err, ES_EDATA, path, GRP, "cannot open as a group");
+        return NULL;
+    }
+    int rank = 0;
+    hsize_t dims[H5S_MAX_RANK];
+    es_analysis *a = NULL;
+    es_status st = es_h5_dset_shape(g, "x", H5S_MAX_RANK, &rank, dims, path, GRP, err);
+    if (st == ES_OK && (rank != 1 || dims[0] < 1)) {
+        char s[96];
+        st = es_err_set(err, ES_EDATA, "%s: dataset /analysis/x has shape %s, expected (x_bins,)",
+                        path, es_h5_shape_str(rank, dims, s, sizeof s));
+    }
+    if (st == ES_OK && !(a = es_analysis_alloc((size_t)dims[0], err)))
+        st = err->status;
+    hsize_t nx[1] = {dims[0]}, nxe[1] = {dims[0] + 1};
+    const hid_t D = H5T_NATIVE_DOUBLE;
+    struct { const char *name; double *buf; } cols[] = {
+        {"x", a ? a->x : NULL}, {"log_g_x", a ? a->log_g_x : NULL},
+        {"argmax_y", a ? a->argmax_y : NULL}, {"mean_y", a ? a->mean_y : NULL},
+        {"sgd_mean_y", a ? a->sgd_mean_y : NULL}, {"sgd_sem_y", a ? a->sgd_sem_y : NULL},
+        {"advantage", a ? a->advantage : NULL}, {"advantage_err", a ? a->advantage_err : NULL},
+    };
+    for (size_t k = 0; st == ES_OK && k < ES_ARRAY_LEN(cols); k++)
+        st = es_h5_read_dset(g, cols[k].name, D, 1, nx, cols[k].buf, path, GRP, err);
+    if (st == ES_OK)
+        st = es_h5_read_dset(g, "x_edges", D, 1, nxe, a->x_edges, path, GRP, err);
+    if (st == ES_OK)
+        st = es_h5_read_dset(g, "sgd_count", H5T_NATIVE_INT64, 1, nx, a->sgd_count, path, GRP,
+                             err);
+    char xname[64] = "", yname[64] = "";
+    if (st == ES_OK)
+        st = es_h5_read_str_attr_buf(g, "x_variable", xname, sizeof xname, path, GRP, err);
+    if (st == ES_OK)
+        st = es_h5_read_str_attr_buf(g, "y_variable", yname, sizeof yname, path, GRP, err);
+    if (st == ES_OK) {
+        es_ana_var_init(&a->xv, xname);
+        es_ana_var_init(&a->yv, yname);
+        a->has_y = strcmp(yname, "none") != 0;
+        st = es_h5_read_str_attr_buf(g, "sgd_file", a->sgd_file, sizeof a->sgd_file, path, GRP,
+                                     err);
+    }
+    if (st == ES_OK)
+        st = es_h5_read_str_attr_buf(g, "sgd_arch", a->sgd_arch, sizeof a->sgd_arch, path, GRP,
+                                     err);
+    int64_t has_sgd = 0;
+    struct { const char *name; int64_t *v; } ints[] = {
+        {"has_sgd", &has_sgd}, {"n_params", a ? &a->n_params : NULL},
+        {"sgd_runs", a ? &a->sgd_runs : NULL}, {"sgd_epochs", a ? &a->sgd_epochs : NULL},
+        {"sgd_states", a ? &a->sgd_states : NULL}, {"sgd_binned", a ? &a->sgd_binned : NULL},
+        {"sgd_outside", a ? &a->sgd_outside : NULL},
+        {"sgd_undefined", a ? &a->sgd_undefined : NULL},
+    };
+    for (size_t k = 0; st == ES_OK && k < ES_ARRAY_LEN(ints); k++)
+        st = es_h5_read_num_attr(g, ints[k].name, H5T_NATIVE_INT64, ints[k].v, path, GRP, err);
+    if (st == ES_OK)
+        st = es_h5_read_num_attr(g, "x_samples", D, &a->xv.samples, path, GRP, err);
+    if (st == ES_OK)
+        st = es_h5_read_num_attr(g, "y_samples", D, &a->yv.samples, path, GRP, err);
+    if (st == ES_OK)
+        a->has_sgd = has_sgd != 0;
+    es_h5_close(g);
+    if (st != ES_OK) {
+        es_analysis_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+es_analysis *es_h5_read_analysis(const char *path, int *absent, es_err *err)
+{
+    if (absent)
+        *absent = 0;
+    es_h5_quiet q = es_h5_quiet_begin();
+    es_analysis *a = NULL;
+    hid_t file = es_h5_open_entroscape(path, err);
+    if (file >= 0) {
+        if (H5Lexists(file, "analysis", H5P_DEFAULT) > 0) {
+            a = read_group(file, path, err);
+        } else {
+            H5Eclear2(H5E_DEFAULT);
+            if (absent)
+                *absent = 1;
+            es_err_set(err, ES_EDATA, "%s: group /analysis is missing (run entroscape analyze "
+                       "%s first)", path, path);
+        }
+        H5Fclose(file);
+    }
+    es_h5_quiet_end(q);
+    return a;
+}

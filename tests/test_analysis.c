@@ -1,0 +1,655 @@
+/* test_analysis.c: the analysis of a landscape against SGD/Adam states (argmax, Eq. 1,
+ * binning with standard errors, the advantage and its sign), /analysis in HDF5, and the
+ * analyze, plot and compare commands end to end.
+ *
+ * The reference answers are worked by hand from a synthetic landscape whose bins hold
+ * e^S = small integers (so Eq. 1 is a ratio of small sums) and a synthetic training history
+ * whose states sit in known bins; they are written beside each check. The commands run
+ * ./entroscape from the top directory (ES_BIN overrides). */
+#include "testutil.h"
+#include "entroscape/analysis.h"
+#include "entroscape/h5io.h"
+#include "entroscape/plot.h"
+#include "entroscape/train.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+static char out[65536];
+
+static const char *bin(void)
+{
+    const char *b = getenv("ES_BIN");
+    return b ? b : "./entroscape";
+}
+
+/* Run `entroscape ARGS` (a shell command line: paths come from tu_tmpdir, no spaces);
+ * returns the exit code, output in `out`. */
+static int es(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int es(const char *fmt, ...)
+{
+    char args[3000], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s", bin(), args);
+    return tu_run(cmd, out, sizeof out);
+}
+
+static void expect_contains(const char *needle)
+{
+    if (!strstr(out, needle))
+        fail_msg("output lacks \"%s\"; it was:\n%s", needle, out);
+}
+
+static const char *tmp(const char *name)
+{
+    static char paths[16][512];
+    static int slot;
+    char *p = paths[slot++ % 16];
+    snprintf(p, 512, "%s/%s", tu_tmpdir(), name);
+    return p;
+}
+
+/* ---- synthetic files ------------------------------------------------------------------- */
+
+#define TOL 1e-12   /* exact arithmetic on small sums: only rounding */
+
+static const char *const SPIRAL_CFG =
+    "[task]\nname = spiral\nnoise = 0.1\nseed = 1\n[model]\nhidden = 6,6,6\n"
+    "[sampler]\nx = ln_train_loss\ny = test_acc\nln_f_final = 1e-6\n[output]\npath = \n";
+
+/* The landscape: x = ln_train_loss, 4 bins over [-3, 1) (centres -2.5, -1.5, -0.5, 0.5);
+ * y = yvar, 4 bins over [0, 1) (centres 0.125, 0.375, 0.625, 0.875). Bin weights e^(S + 50):
+ *   x bin 0: 1 2 3 0  -> argmax 0.625, Eq. 1 = (0.125 + 2 * 0.375 + 3 * 0.625) / 6 = 2.75 / 6
+ *   x bin 1: 4 1 1 2  -> argmax 0.125, Eq. 1 = (0.5 + 0.375 + 0.625 + 1.75) / 8 = 0.40625
+ *   x bin 2: 0 5 5 0  -> a tie: argmax 0.375 (the lowest y), Eq. 1 = 0.5
+ *   x bin 3: never visited
+ * (0 = never visited, -inf). */
+static const double W[4][4] = {{1, 2, 3, 0}, {4, 1, 1, 2}, {0, 5, 5, 0}, {0, 0, 0, 0}};
+
+static es_dos *synthetic_dos(const char *yvar)
+{
+    es_err err = {0};
+    es_dos *d = es_dos_alloc(4, 4, &err);
+    assert_non_null(d);
+    for (int i = 0; i <= 4; i++) {
+        d->x_edges[i] = -3.0 + i;
+        d->y_edges[i] = 0.25 * i;
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            d->log_g[i * 4 + j] = W[i][j] > 0 ? log(W[i][j]) - 50 : -INFINITY;
+            d->histogram[i * 4 + j] = W[i][j] > 0 ? 100 : 0;
+        }
+    snprintf(d->x_variable, sizeof d->x_variable, "ln_train_loss");
+    snprintf(d->y_variable, sizeof d->y_variable, "%s", yvar);
+    snprintf(d->method, sizeof d->method, "1/t");
+    d->ln_f = 1e-6;
+    d->flatness = 0.9;
+    d->sweeps = 1000;
+    d->walkers = 2;
+    d->converged = 1;
+    es_dos_stage st[3] = {{0, 1, 0, 0, 0}, {100, 0.5, 0.8, 1, 0}, {1000, 1e-6, 0.9, 2, 0}};
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(es_dos_add_stage(d, st[k], &err), ES_OK);
+    return d;
+}
+
+/* The training history: 3 runs x (2 epochs + initialisation), (x = ln train loss, y):
+ *   run 0: (-0.5, 0.5) bin 2   (-1.5, 0.6) bin 1   (-2.5, 0.8) bin 0
+ *   run 1: (-0.4, 0.4) bin 2   (-1.6, 0.7) bin 1   ( 1.5, 0.9) outside
+ *   run 2: (NaN, 0.3) undefined (-0.6, 0.9) bin 2  (-5.0, 0.9) outside
+ * bin 0: {0.8}: mean 0.8, no standard error; bin 1: {0.6, 0.7}: mean 0.65, sd 0.0707107,
+ * s.e. 0.05; bin 2: {0.5, 0.4, 0.9}: mean 0.6, sd sqrt(0.07), s.e. sqrt(0.07 / 3); bin 3: none.
+ * y goes into test_acc (classify) or test_loss (regression); shift is added to every y. */
+static es_sgd *synthetic_sgd(const char *task, int classify, double shift, size_t n_params)
+{
+    static const double xs[3][3] = {{-0.5, -1.5, -2.5}, {-0.4, -1.6, 1.5}, {NAN, -0.6, -5.0}};
+    static const double ys[3][3] = {{0.5, 0.6, 0.8}, {0.4, 0.7, 0.9}, {0.3, 0.9, 0.9}};
+    es_err err = {0};
+    es_sgd *s = es_sgd_alloc(3, 2, n_params, &err);
+    assert_non_null(s);
+    snprintf(s->optimizer, sizeof s->optimizer, "adam");
+    snprintf(s->task, sizeof s->task, "%s", task);
+    snprintf(s->dataset, sizeof s->dataset, "%s", task);
+    snprintf(s->init, sizeof s->init, "kaiming");
+    snprintf(s->arch, sizeof s->arch, "mlp test, %zu parameters", n_params);
+    s->lr = 1e-3;
+    s->batch = 40;
+    s->classify = classify;
+    for (long r = 0; r < 3; r++)
+        for (long e = 0; e <= 2; e++) {
+            double *row = es_sgd_row(s, r, e);
+            row[ES_TRAIN_LOSS] = exp(xs[r][e]);
+            row[ES_TRAIN_ACC] = classify ? 0.9 : NAN;
+            row[ES_TEST_LOSS] = classify ? 1.0 : ys[r][e] + shift;
+            row[ES_TEST_ACC] = classify ? ys[r][e] + shift : NAN;
+        }
+    return s;
+}
+
+static void write_file(const char *path, const char *config, const es_dos *d, const es_sgd *s)
+{
+    es_err err = {0};
+    es_h5 *h = es_h5_create(path, config, 1, &err);
+    if (!h)
+        fail_msg("es_h5_create(%s): %s", path, err.msg);
+    if (d && es_h5_write_dos(h, d, &err) != ES_OK)
+        fail_msg("es_h5_write_dos: %s", err.msg);
+    if (s && es_h5_write_sgd(h, s, &err) != ES_OK)
+        fail_msg("es_h5_write_sgd: %s", err.msg);
+    if (es_h5_commit(h, &err) != ES_OK)
+        fail_msg("es_h5_commit: %s", err.msg);
+}
+
+/* A synthetic run (landscape of y variable yvar) and training file for it. */
+static void make_pair(const char *run, const char *train, const char *config, const char *yvar,
+                      const char *task, int classify, double shift, size_t n_params)
+{
+    es_dos *d = synthetic_dos(yvar);
+    es_sgd *s = synthetic_sgd(task, classify, shift, n_params);
+    write_file(run, config, d, NULL);
+    write_file(train, config, NULL, s);
+    es_dos_free(d);
+    es_sgd_free(s);
+}
+
+/* ---- the computations ------------------------------------------------------------------ */
+
+static void test_landscape_known_answer(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_dos *d = synthetic_dos("test_acc");
+    es_analysis *a = es_analysis_from_dos(d, &err);
+    assert_non_null(a);
+    assert_int_equal(a->has_y, 1);
+    assert_string_equal(a->xv.name, "ln_train_loss");
+    assert_int_equal(a->yv.better, 1);
+    assert_close(a->x[0], -2.5, TOL, "x centre 0");
+    assert_close(a->x[3], 0.5, TOL, "x centre 3");
+    assert_close(a->argmax_y[0], 0.625, TOL, "argmax, bin 0");
+    assert_close(a->argmax_y[1], 0.125, TOL, "argmax, bin 1");
+    assert_close(a->argmax_y[2], 0.375, TOL, "argmax, bin 2 (tie: lowest y)");
+    assert_true(isnan(a->argmax_y[3]));
+    assert_close(a->mean_y[0], 2.75 / 6, TOL, "Eq. 1, bin 0");
+    assert_close(a->mean_y[1], 0.40625, TOL, "Eq. 1, bin 1");
+    assert_close(a->mean_y[2], 0.5, TOL, "Eq. 1, bin 2");
+    assert_true(isnan(a->mean_y[3]));
+    /* the offset -50 of S survives in ln g(x) = ln sum_y e^S */
+    assert_close(a->log_g_x[0], log(6) - 50, 1e-10, "ln g(x), bin 0");
+    assert_close(a->log_g_x[1], log(8) - 50, 1e-10, "ln g(x), bin 1");
+    assert_true(isinf(a->log_g_x[3]) && a->log_g_x[3] < 0);
+    assert_int_equal(a->has_sgd, 0);
+    assert_true(isnan(a->advantage[0]));
+    es_analysis_free(a);
+    es_dos_free(d);
+}
+
+static void test_sgd_binning_by_hand(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_dos *d = synthetic_dos("test_acc");
+    es_sgd *s = synthetic_sgd("spiral", 1, 0, 116);
+    es_analysis *a = es_analysis_from_dos(d, &err);
+    assert_non_null(a);
+    assert_int_equal(es_analysis_bin_sgd(a, d, s, &err), ES_OK);
+    assert_int_equal(a->sgd_states, 9);
+    assert_int_equal(a->sgd_binned, 6);
+    assert_int_equal(a->sgd_outside, 2);
+    assert_int_equal(a->sgd_undefined, 1);
+    assert_int_equal(a->sgd_count[0], 1);
+    assert_int_equal(a->sgd_count[1], 2);
+    assert_int_equal(a->sgd_count[2], 3);
+    assert_int_equal(a->sgd_count[3], 0);
+    assert_close(a->sgd_mean_y[0], 0.8, TOL, "SGD mean, bin 0");
+    assert_true(isnan(a->sgd_sem_y[0]));   /* one state: no standard error */
+    assert_close(a->sgd_mean_y[1], 0.65, TOL, "SGD mean, bin 1");
+    assert_close(a->sgd_sem_y[1], 0.05, 1e-12, "SGD s.e., bin 1");
+    assert_close(a->sgd_mean_y[2], 0.6, TOL, "SGD mean, bin 2");
+    assert_close(a->sgd_sem_y[2], sqrt(0.07 / 3), 1e-12, "SGD s.e., bin 2");
+    assert_true(isnan(a->sgd_mean_y[3]));
+    /* accuracy: advantage = Eq. 1 - SGD mean, error = SGD s.e. */
+    assert_close(a->advantage[0], 2.75 / 6 - 0.8, TOL, "advantage, bin 0");
+    assert_true(isnan(a->advantage_err[0]));
+    assert_close(a->advantage[1], 0.40625 - 0.65, TOL, "advantage, bin 1");
+    assert_close(a->advantage_err[1], 0.05, 1e-12, "advantage error, bin 1");
+    assert_close(a->advantage[2], 0.5 - 0.6, TOL, "advantage, bin 2");
+    assert_true(isnan(a->advantage[3]));
+    assert_int_equal(a->n_params, 116);
+
+    /* summaries: both curves in bins 0..2 (centres -2.5 .. -0.5) */
+    double lo, hi;
+    assert_int_equal(es_analysis_overlap(a, &lo, &hi), 3);
+    assert_close(lo, -2.5, TOL, "overlap lo");
+    assert_close(hi, -0.5, TOL, "overlap hi");
+    es_ana_point p = es_analysis_at(a, -2.0, 2);   /* -2.0 is the left edge of bin 1 */
+    assert_int_equal(p.bin, 1);
+    assert_close(p.advantage, 0.40625 - 0.65, TOL, "advantage at x = -2");
+    p = es_analysis_at(a, 0.7, 2);                 /* bin 3 has none: nearest is bin 2 */
+    assert_int_equal(p.bin, 2);
+    p = es_analysis_at(a, 0.7, 0);
+    assert_int_equal(p.bin, -1);
+    es_ana_mean m = es_analysis_mean(a, lo, hi);   /* bins 1 and 2 have errors */
+    assert_int_equal(m.n, 2);
+    assert_close(m.advantage, ((0.40625 - 0.65) + (0.5 - 0.6)) / 2, TOL, "mean advantage");
+    assert_close(m.err, sqrt(0.05 * 0.05 + 0.07 / 3) / 2, 1e-12, "mean advantage error");
+    es_analysis_free(a);
+    es_sgd_free(s);
+    es_dos_free(d);
+}
+
+/* Loss on y (regression): lower is better, so the advantage is SGD mean - Eq. 1. */
+static void test_advantage_sign_loss(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_dos *d = synthetic_dos("test_loss");
+    es_sgd *s = synthetic_sgd("spiral-regression", 0, 0, 51);
+    es_analysis *a = es_analysis_from_dos(d, &err);
+    assert_non_null(a);
+    assert_int_equal(a->yv.better, -1);
+    assert_int_equal(es_analysis_bin_sgd(a, d, s, &err), ES_OK);
+    assert_close(a->advantage[1], 0.65 - 0.40625, TOL, "loss advantage, bin 1");
+    assert_close(a->advantage[2], 0.6 - 0.5, TOL, "loss advantage, bin 2");
+    assert_close(a->advantage_err[1], 0.05, 1e-12, "loss advantage error, bin 1");
+    /* ln test loss: same sign */
+    es_ana_var v;
+    es_ana_var_init(&v, "ln_test_loss");
+    assert_int_equal(v.better, -1);
+    double row[ES_N_METRICS] = {1, NAN, exp(-2.0), NAN};
+    assert_close(es_ana_var_value(&v, row), -2.0, 1e-15, "ln test loss of a row");
+    es_ana_var_init(&v, "test_correct");
+    v.samples = 40;
+    double row2[ES_N_METRICS] = {1, 0.5, 1, 0.725};
+    assert_close(es_ana_var_value(&v, row2), 29, 0, "test_correct = round(0.725 x 40)");
+    es_analysis_free(a);
+    es_sgd_free(s);
+    es_dos_free(d);
+}
+
+/* A 1-D landscape: S(x) only; SGD states are counted per bin, with no means or advantage. */
+static void test_one_dimensional(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_dos *d = es_dos_alloc(4, 1, &err);
+    assert_non_null(d);
+    for (int i = 0; i <= 4; i++)
+        d->x_edges[i] = -3.0 + i;
+    d->y_edges[0] = 0, d->y_edges[1] = 1;
+    for (int i = 0; i < 3; i++)
+        d->log_g[i] = -(double)i;
+    snprintf(d->x_variable, sizeof d->x_variable, "ln_train_loss");
+    es_sgd *s = synthetic_sgd("spiral", 1, 0, 116);
+    es_analysis *a = es_analysis_from_dos(d, &err);
+    assert_non_null(a);
+    assert_int_equal(a->has_y, 0);
+    assert_close(a->log_g_x[2], -2.0, TOL, "S(x), bin 2");
+    assert_int_equal(es_analysis_bin_sgd(a, d, s, &err), ES_OK);
+    assert_int_equal(a->sgd_count[0], 1);
+    assert_int_equal(a->sgd_count[1], 2);
+    assert_int_equal(a->sgd_count[2], 3);
+    for (int i = 0; i < 4; i++)
+        assert_true(isnan(a->advantage[i]) && isnan(a->mean_y[i]) && isnan(a->sgd_mean_y[i]));
+    es_analysis_free(a);
+    es_sgd_free(s);
+    es_dos_free(d);
+}
+
+static void test_config_and_title(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_ana_config c;
+    assert_int_equal(es_ana_config_parse("; comment\n[task]\nname = spiral \n\n[model]\n"
+                                         "hidden = 6,6,6\nbound = \"auto\"\n", &c, &err), ES_OK);
+    assert_string_equal(es_ana_config_get(&c, "task.name"), "spiral");
+    assert_string_equal(es_ana_config_get(&c, "model.hidden"), "6,6,6");
+    assert_string_equal(es_ana_config_get(&c, "model.bound"), "auto");
+    assert_null(es_ana_config_get(&c, "task.n"));
+    char buf[256];
+    es_ana_describe(&c, "mlp 2-6-6-6-2 relu, 116 parameters", 116, buf, sizeof buf);
+    assert_string_equal(buf, "spiral: mlp 2-6-6-6-2 relu, 116 parameters");
+    es_ana_config_free(&c);
+    assert_int_equal(es_ana_config_parse("[task]\nname = ising\nL = 16\n", &c, &err), ES_OK);
+    es_ana_describe(&c, NULL, 0, buf, sizeof buf);
+    assert_non_null(strstr(buf, "Ising"));
+    assert_non_null(strstr(buf, "16 x 16"));
+    es_ana_config_free(&c);
+    assert_true(es_ana_config_key_is_output("output.path"));
+    assert_false(es_ana_config_key_is_output("model.hidden"));
+}
+
+/* ---- /analysis and the commands -------------------------------------------------------- */
+
+/* No "<name>.tmp.*" left in the temporary directory. */
+static void expect_no_temporaries(void)
+{
+    DIR *dir = opendir(tu_tmpdir());
+    assert_non_null(dir);
+    struct dirent *e;
+    while ((e = readdir(dir)))
+        if (strstr(e->d_name, ".tmp."))
+            fail_msg("temporary file %s left behind", e->d_name);
+    closedir(dir);
+}
+
+static void test_analyze_writes_analysis(void **state)
+{
+    (void)state;
+    const char *run = tmp("a-run.h5"), *train = tmp("a-train.h5");
+    make_pair(run, train, SPIRAL_CFG, "test_acc", "spiral", 1, 0, 116);
+    int rc = es("analyze %s --sgd %s", run, train);
+    if (rc != 0)
+        fail_msg("analyze exited %d:\n%s", rc, out);
+    expect_contains("wrote /analysis");
+    expect_contains("advantage = mean_y - sgd_mean_y");
+    expect_contains("spiral: mlp test, 116 parameters");
+    /* twice: /analysis is replaced, not duplicated */
+    assert_int_equal(es("analyze %s --sgd %s", run, train), 0);
+    expect_no_temporaries();
+
+    es_err err = {0};
+    es_analysis *a = es_h5_read_analysis(run, NULL, &err);
+    if (!a)
+        fail_msg("es_h5_read_analysis: %s", err.msg);
+    assert_int_equal(a->x_bins, 4);
+    assert_string_equal(a->xv.name, "ln_train_loss");
+    assert_string_equal(a->yv.name, "test_acc");
+    assert_string_equal(a->sgd_file, train);
+    assert_int_equal(a->n_params, 116);
+    assert_int_equal(a->sgd_binned, 6);
+    assert_int_equal(a->sgd_count[2], 3);
+    assert_close(a->argmax_y[0], 0.625, TOL, "stored argmax");
+    assert_close(a->mean_y[0], 2.75 / 6, TOL, "stored Eq. 1");
+    assert_close(a->sgd_sem_y[1], 0.05, 1e-12, "stored s.e.");
+    assert_close(a->advantage[2], -0.1, 1e-12, "stored advantage");
+    assert_close(a->x_edges[4], 1.0, TOL, "stored x edges");
+    assert_true(isnan(a->advantage[3]));
+    es_analysis_free(a);
+    /* the rest of the file survived the rewrite */
+    es_dos *d = es_h5_read_dos(run, &err);
+    assert_non_null(d);
+    assert_close(d->log_g[1], log(2) - 50, 1e-12, "/dos after the rewrite");
+    es_dos_free(d);
+    char *cfg = es_h5_read_root_attr(run, "config", &err);
+    assert_non_null(cfg);
+    assert_non_null(strstr(cfg, "name = spiral"));
+    free(cfg);
+
+    /* TSV: a header and 4 rows, nan where undefined */
+    assert_int_equal(es("analyze %s --sgd %s --tsv --no-write", run, train), 0);
+    expect_contains("x\tlog_g_x\targmax_y\tmean_y\tsgd_mean_y\tsgd_sem_y\tsgd_count\tadvantage");
+    expect_contains("\tnan");
+}
+
+static void test_analyze_regression_and_1d(void **state)
+{
+    (void)state;
+    const char *run = tmp("r-run.h5"), *train = tmp("r-train.h5");
+    const char *cfg = "[task]\nname = spiral-regression\n[model]\nhidden = 30,30\n";
+    make_pair(run, train, cfg, "test_loss", "spiral-regression", 0, 0, 1051);
+    assert_int_equal(es("analyze %s --sgd %s", run, train), 0);
+    expect_contains("advantage = sgd_mean_y - mean_y");
+    es_err err = {0};
+    es_analysis *a = es_h5_read_analysis(run, NULL, &err);
+    assert_non_null(a);
+    assert_close(a->advantage[2], 0.1, 1e-12, "regression advantage, bin 2");
+    es_analysis_free(a);
+
+    /* a 1-D particles run made by the sampler: S(x) per bin, the advantage needs a y */
+    const char *ini = tu_write_file("p1.ini", "[task]\nname = particles\nn = 10\n[model]\n"
+                                    "bound = 1\n[sampler]\nx_bins = 10\nx_min = 0.2\n"
+                                    "x_max = 0.8\nln_f_final = 1e-2\nwalkers = 1\n");
+    const char *p1 = tmp("p1.h5");
+    assert_int_equal(es("run %s -o %s --quiet", ini, p1), 0);
+    assert_int_equal(es("analyze %s", p1), 0);
+    expect_contains("the advantage needs a y");
+    expect_contains("S(x)");
+    /* particles have no gradient-trained counterpart */
+    assert_int_equal(es("analyze %s --sgd %s", p1, train), 1);
+    expect_contains("no counterpart");
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    const char *run = tmp("b-run.h5"), *train = tmp("b-train.h5");
+    make_pair(run, train, SPIRAL_CFG, "test_acc", "spiral", 1, 0, 116);
+    /* not an entroscape file */
+    const char *txt = tu_write_file("not.h5", "hello\n");
+    assert_int_equal(es("analyze %s", txt), 1);
+    expect_contains("not an entroscape file");
+    /* a training file has no /dos */
+    assert_int_equal(es("analyze %s", train), 1);
+    expect_contains("/dos is missing");
+    assert_int_equal(es("plot %s -o %s", train, tu_tmpdir()), 1);
+    expect_contains("/dos is missing");
+    /* --sgd of another task */
+    const char *other = tmp("b-other.h5");
+    es_sgd *s = synthetic_sgd("spiral-regression", 0, 0, 51);
+    write_file(other, "[task]\nname = spiral-regression\n", NULL, s);
+    es_sgd_free(s);
+    assert_int_equal(es("analyze %s --sgd %s", run, other), 1);
+    expect_contains("same task");
+    /* the same task with another data split */
+    const char *seed2 = tmp("b-seed2.h5");
+    s = synthetic_sgd("spiral", 1, 0, 116);
+    write_file(seed2, "[task]\nname = spiral\nnoise = 0.1\nseed = 2\n", NULL, s);
+    es_sgd_free(s);
+    assert_int_equal(es("analyze %s --sgd %s", run, seed2), 1);
+    expect_contains("task.seed");
+    /* --sgd without /sgd */
+    assert_int_equal(es("analyze %s --sgd %s", run, run), 1);
+    expect_contains("/sgd is missing");
+    /* usage */
+    assert_int_equal(es("analyze"), 2);
+    assert_int_equal(es("analyze %s --bogus", run), 2);
+    assert_int_equal(es("plot %s --format gif", run), 2);
+    expect_contains("png, pdf");
+    assert_int_equal(es("compare %s", run), 2);
+    assert_int_equal(es("analyze --help"), 0);
+    expect_contains("Eq. 1");
+    /* nothing was left half-written */
+    expect_no_temporaries();
+}
+
+/* The first bytes of path equal magic, and the file has at least min_size bytes. */
+static void expect_file(const char *path, const char *magic, long min_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("%s was not written", path);
+    char head[8] = {0};
+    size_t got = fread(head, 1, sizeof head, f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    if (got < strlen(magic) || memcmp(head, magic, strlen(magic)) != 0)
+        fail_msg("%s does not start with the expected magic bytes", path);
+    if (size < min_size)
+        fail_msg("%s has %ld bytes, expected at least %ld", path, size, min_size);
+}
+
+static int have_gnuplot(void)
+{
+    char p[4096];
+    es_err err = {0};
+    if (es_plot_find_gnuplot(p, sizeof p, &err) == ES_OK)
+        return 1;
+    print_message("[  SKIP    ] gnuplot not installed (Debian package gnuplot-nox): plot "
+                  "checks skipped\n");
+    return 0;
+}
+
+static void test_plots_png_pdf(void **state)
+{
+    (void)state;
+    const char *run = tmp("fig-run.h5"), *train = tmp("fig-train.h5");
+    make_pair(run, train, SPIRAL_CFG, "test_acc", "spiral", 1, 0, 116);
+    /* gnuplot missing: a clear error naming the package, exit code 1 */
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "PATH=%s %s plot %s", tu_tmpdir(), bin(), run);
+    assert_int_equal(tu_run(cmd, out, sizeof out), 1);
+    expect_contains("gnuplot-nox");
+    if (!have_gnuplot())
+        return;
+    const char *dir = tmp("figs");
+    int rc = es("plot %s --sgd %s -o %s", run, train, dir);
+    if (rc != 0)
+        fail_msg("plot exited %d:\n%s", rc, out);
+    static const char *const figs[4] = {"landscape", "convergence", "histogram", "advantage"};
+    for (int k = 0; k < 4; k++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/fig-run-%s.png", dir, figs[k]);
+        expect_contains(p);
+        expect_file(p, "\x89PNG\r\n", 10000);   /* a 1000 x 700 figure: tens of kB */
+    }
+    rc = es("plot %s --sgd %s -o %s --format pdf", run, train, dir);
+    if (rc != 0)
+        fail_msg("plot --format pdf exited %d:\n%s", rc, out);
+    for (int k = 0; k < 4; k++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/fig-run-%s.pdf", dir, figs[k]);
+        expect_file(p, "%PDF-", 5000);
+    }
+    /* a 1-D landscape without SGD states: three figures, the landscape a curve */
+    const char *ini = tu_write_file("p1f.ini", "[task]\nname = particles\nn = 10\n[model]\n"
+                                    "bound = 1\n[sampler]\nx_bins = 10\nx_min = 0.2\n"
+                                    "x_max = 0.8\nln_f_final = 1e-2\nwalkers = 1\n");
+    const char *p1 = tmp("p1f.h5");
+    assert_int_equal(es("run %s -o %s --quiet", ini, p1), 0);
+    assert_int_equal(es("plot %s -o %s", p1, dir), 0);
+    char p[600];
+    snprintf(p, sizeof p, "%s/p1f-landscape.png", dir);
+    expect_file(p, "\x89PNG\r\n", 10000);
+    snprintf(p, sizeof p, "%s/p1f-advantage.png", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+}
+
+/* Two synthetic runs differing in model.hidden, the second's SGD states 0.1 worse: its
+ * advantage is 0.1 larger everywhere. Common range [-2.5, -0.5]; levels -2, -1.5, -1 fall in
+ * bins 1, 1, 2; the mean over bins 1 and 2 is -0.171875 and -0.071875. */
+static void test_compare_synthetic(void **state)
+{
+    (void)state;
+    const char *ra = tmp("c-w6.h5"), *ta = tmp("c-w6-sgd.h5");
+    const char *rb = tmp("c-w10.h5"), *tb = tmp("c-w10-sgd.h5");
+    char cfg_b[512];
+    snprintf(cfg_b, sizeof cfg_b, "%s", SPIRAL_CFG);
+    char *h = strstr(cfg_b, "6,6,6");
+    assert_non_null(h);
+    memcpy(h, "9,9,9", 5);
+    make_pair(ra, ta, SPIRAL_CFG, "test_acc", "spiral", 1, 0, 116);
+    make_pair(rb, tb, cfg_b, "test_acc", "spiral", 1, -0.1, 209);
+    /* both get /analysis, which compare reads */
+    assert_int_equal(es("analyze %s --sgd %s", ra, ta), 0);
+    assert_int_equal(es("analyze %s --sgd %s", rb, tb), 0);
+    int rc = es("compare %s %s --tsv --no-plot", ra, rb);
+    if (rc != 0)
+        fail_msg("compare exited %d:\n%s", rc, out);
+    expect_contains("mean_advantage");
+    /* parse the two data rows */
+    char *line = strstr(out, "\n");
+    double v[2][13];
+    char label[2][64];
+    for (int f = 0; f < 2; f++) {
+        assert_non_null(line);
+        line++;
+        char *tab = strchr(line, '\t');   /* skip the file name */
+        assert_non_null(tab);
+        int n = sscanf(tab + 1, "%63[^\t]\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf"
+                       "\t%lf\t%lf", label[f], &v[f][0], &v[f][1], &v[f][2], &v[f][3],
+                       &v[f][4], &v[f][5], &v[f][6], &v[f][7], &v[f][8], &v[f][9], &v[f][10],
+                       &v[f][11], &v[f][12]);
+        if (n != 14)
+            fail_msg("row %d of the TSV: parsed %d fields of 14:\n%s", f, n, out);
+        line = strchr(line, '\n');
+    }
+    assert_string_equal(label[0], "6,6,6");
+    assert_string_equal(label[1], "9,9,9");
+    assert_close(v[0][0], 116, 0, "n_params of the first run");
+    assert_close(v[1][0], 209, 0, "n_params of the second run");
+    const double tol = 1e-6;   /* the TSV prints 6 significant digits */
+    assert_close(v[0][1], 0.40625 - 0.65, tol, "run 1 at x = -2");
+    assert_close(v[0][2], 0.05, tol, "run 1 error at x = -2");
+    assert_close(v[0][3], -1.5, tol, "run 1 bin used at x = -2");
+    assert_close(v[0][7], -0.1, tol, "run 1 at x = -1");
+    assert_close(v[1][1], 0.40625 - 0.55, tol, "run 2 at x = -2");
+    assert_close(v[1][7], 0.0, tol, "run 2 at x = -1");
+    assert_close(v[0][10], -0.171875, tol, "run 1 mean");
+    assert_close(v[1][10], -0.071875, tol, "run 2 mean");
+    assert_close(v[0][11], sqrt(0.0025 + 0.07 / 3) / 2, tol, "run 1 mean error");
+    assert_close(v[0][12], 2, 0, "run 1 bins in the mean");
+
+    /* explicit levels and the aligned table */
+    assert_int_equal(es("compare %s %s --at -2.5,-0.5 --no-plot", ra, rb), 0);
+    expect_contains("model.hidden");
+    expect_contains("at x = -2.5");
+    expect_contains("-0.3417");   /* run 1 at x = -2.5: 2.75/6 - 0.8, one state: no error */
+
+    if (have_gnuplot()) {
+        const char *dir = tmp("cmp");
+        rc = es("compare %s %s -o %s --name w", ra, rb, dir);
+        if (rc != 0)
+            fail_msg("compare with figures exited %d:\n%s", rc, out);
+        char p[600];
+        snprintf(p, sizeof p, "%s/w-advantage.png", dir);
+        expect_file(p, "\x89PNG\r\n", 10000);
+        snprintf(p, sizeof p, "%s/w-levels.png", dir);
+        expect_file(p, "\x89PNG\r\n", 10000);
+    }
+
+    /* landscapes over other variables cannot be compared */
+    const char *rl = tmp("c-loss.h5"), *tl = tmp("c-loss-sgd.h5");
+    make_pair(rl, tl, "[task]\nname = spiral-regression\n", "test_loss", "spiral-regression", 0,
+              0, 51);
+    assert_int_equal(es("compare %s %s --no-plot", ra, rl), 1);
+    expect_contains("same variables");
+}
+
+/* Two small 2-D particles runs made by the sampler, differing in task.n: compared without
+ * SGD states (the table names the key; the advantage is undefined). */
+static void test_compare_particles_runs(void **state)
+{
+    (void)state;
+    const char *ini = tu_write_file("p2.ini", "[task]\nname = particles\nn = 8\nsplit = 4\n"
+                                    "[model]\nbound = 1\n[sampler]\nx_bins = 6\nx_min = 0.2\n"
+                                    "x_max = 0.8\ny_bins = 6\ny_min = 0.2\ny_max = 0.8\n"
+                                    "ln_f_final = 1e-2\nwalkers = 1\n");
+    const char *a = tmp("p2-n8.h5"), *b = tmp("p2-n12.h5");
+    assert_int_equal(es("run %s -o %s --quiet", ini, a), 0);
+    assert_int_equal(es("run %s --set task.n=12 --set task.split=6 -o %s --quiet", ini, b), 0);
+    assert_int_equal(es("analyze %s --no-write", a), 0);
+    expect_contains("argmax_y");
+    int rc = es("compare %s %s --no-plot", a, b);
+    if (rc != 0)
+        fail_msg("compare exited %d:\n%s", rc, out);
+    expect_contains("task.n");
+    expect_contains("no common range");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_landscape_known_answer),
+        cmocka_unit_test(test_sgd_binning_by_hand),
+        cmocka_unit_test(test_advantage_sign_loss),
+        cmocka_unit_test(test_one_dimensional),
+        cmocka_unit_test(test_config_and_title),
+        cmocka_unit_test(test_analyze_writes_analysis),
+        cmocka_unit_test(test_analyze_regression_and_1d),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_plots_png_pdf),
+        cmocka_unit_test(test_compare_synthetic),
+        cmocka_unit_test(test_compare_particles_runs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
