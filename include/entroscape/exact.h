@@ -5,6 +5,7 @@
 
 #include "entroscape/common.h"
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- non-interacting particles ------------------------------------------------------------
  * n parameters w_i iid uniform on [-bound, bound]; x = (1/n) sum_i phi(w_i) with
@@ -71,5 +72,42 @@ es_status es_exact_ising_enumerate(int L, double *g, es_err *err);
  * Returns ES_OK; ES_EIO if the file cannot be opened; ES_EDATA (message names file and line)
  * if it is malformed; ES_ENOMEM. On failure *ln_g is NULL. */
 es_status es_exact_ising_load(const char *path, int *L, double **ln_g, es_err *err);
+
+/* ---- binary networks (src/models/exact_binary.c) --------------------------------------------
+ * Every configuration of a binary network (es_binary_net_create) counted: all 2^n sign
+ * patterns, visited in Gray-code order (each step flips one weight and updates the network
+ * incrementally), in 2^min(n, 6) blocks spread over OpenMP threads. Cost: about 2^n x samples
+ * x (units a flip touches) operations, e.g. 16 weights and 40 samples in ~0.05 s, 24 weights
+ * ~10 s on one core. Counts are exact integers. */
+
+#define ES_EXACT_BINARY_MAX_WEIGHTS 30   /* 2^30 configurations: minutes */
+
+struct es_model;
+struct es_grid;
+struct es_dos;
+
+/* counts[a * (n_test + 1) + b] = number of weight configurations that classify exactly a
+ * training and b test samples correctly.
+ *   model  a binary network (its state is not changed: a clone is enumerated)
+ *   counts (n_train + 1, n_test + 1), output (n_train, n_test: es_exact_binary_sizes)
+ * ES_ECONFIG if model is not a binary network or has more than ES_EXACT_BINARY_MAX_WEIGHTS
+ * weights (the message gives both numbers); ES_ENOMEM. */
+es_status es_exact_binary_counts(const struct es_model *model, uint64_t *counts, es_err *err);
+
+/* The split sizes of a binary network, its weights and (desc, if not NULL) a description
+ * such as "mlp 2-4-2 sign, no biases, 16 binary weights"; ES_ECONFIG if model is not one. */
+es_status es_exact_binary_sizes(const struct es_model *model, size_t *n_train, size_t *n_test,
+                                size_t *n_weights, char *desc, size_t desc_size, es_err *err);
+
+/* The exact density of states on grid g, in the layout es_wl_result gives (/dos of `run`):
+ * histogram = configurations per bin, log_g = ln of the fraction of the configurations that
+ * fall inside the grid, per bin (-inf for empty bins), edges, x/y variables of the model,
+ * method "exact", converged 1, ln_f 0, flatness 1, walkers 0, sweeps 0, moves 2^n,
+ * ln_volume n ln 2, one convergence row (sweeps 0, ln_f 0, flatness 1, seconds), no windows.
+ * out must be allocated with g's bins (es_dos_alloc). g->dims must match the model's dims.
+ * *outside (may be NULL) gets the configurations that fall outside the grid.
+ * Errors as es_exact_binary_counts, and ES_ECONFIG for a grid of the wrong shape. */
+es_status es_exact_binary_dos(const struct es_model *model, const struct es_grid *g,
+                              struct es_dos *out, uint64_t *outside, es_err *err);
 
 #endif

@@ -14,6 +14,7 @@ typedef struct es_command {
 static const es_command commands[] = {
     {"run", es_cmd_run, "sample the density of states of a config, write HDF5"},
     {"train", es_cmd_train, "train the task's network with SGD/Adam (baseline), write /sgd"},
+    {"exact", es_cmd_exact, "count every configuration of a small binary network, write HDF5"},
     {"info", es_cmd_info, "summarise an entroscape HDF5 file"},
     {"analyze", es_cmd_analyze, "high-entropy states vs SGD/Adam per x bin; write /analysis"},
     {"plot", es_cmd_plot, "figures of a run through gnuplot (landscape, convergence, ...)"},

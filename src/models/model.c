@@ -20,8 +20,17 @@ es_model *es_model_create(const es_config *cfg, es_err *err)
     }
     if (strcmp(cfg->task_name, "ising") == 0)
         return es_ising_create(cfg->task_L, err);
-    es_err_set(err, ES_ECONFIG, "[task] name = %s: `entroscape run` samples particles and ising "
-               "so far; network tasks are for `entroscape train`", cfg->task_name);
+    /* learning tasks: the task's network */
+    static const char *const network_tasks[] = {"spiral", "spiral-regression", "arithmetic",
+                                                "tabular", "image", "text"};
+    for (size_t i = 0; i < ES_ARRAY_LEN(network_tasks); i++)
+        if (strcmp(cfg->task_name, network_tasks[i]) == 0) {
+            if (strcmp(cfg->model_weights, "binary") == 0)
+                return es_binary_net_create(cfg, err);
+            break;
+        }
+    es_err_set(err, ES_ECONFIG, "[task] name = %s with [model] weights = %s: no model samples "
+               "this combination", cfg->task_name, cfg->model_weights);
     return NULL;
 }
 
