@@ -30,6 +30,9 @@ echo "cpus $(nproc)"
 echo "threads $threads"
 echo "epochs $epochs"
 
+# ---- Wang-Landau moves: incremental vs full evaluation (bench/wl.sh) -----------------------
+ENTROSCAPE="$bin" bench/wl.sh
+
 # ---- train ---------------------------------------------------------------------------------
 [ -x "$bin" ] || { echo "bench: $bin not found: run make first" >&2; exit 1; }
 scripts/fetch-data.sh "$data" fashion-mnist

@@ -19,6 +19,7 @@ static const es_command commands[] = {
     {"analyze", es_cmd_analyze, "high-entropy states vs SGD/Adam per x bin; write /analysis"},
     {"plot", es_cmd_plot, "figures of a run through gnuplot (landscape, convergence, ...)"},
     {"compare", es_cmd_compare, "the advantage across runs that differ in a config key"},
+    {"bench", es_cmd_bench, "time the moves of a network model (incremental vs full)"},
 };
 
 static void usage(FILE *f)

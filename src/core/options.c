@@ -131,7 +131,8 @@ const es_option es_options[] = {
     ES_OPT_STRING("sampler", "init", "uniform", sampler_init,
                   "networks: initial state: uniform in the box, or sgd:FILE.h5[:run]"),
     ES_OPT_ENUM("sampler", "move", "single", "single|full", sampler_move,
-                "networks: single-parameter moves evaluated incrementally, or by full recompute"),
+                "networks: single-parameter moves evaluated incrementally (convolutions: partial "
+                "recompute from the moved layer), or by full recompute"),
     ES_OPT_INT("sampler", "refresh", "1000", 1, 1e12, sampler_refresh,
                "networks: accepted moves between full recomputes (bounds floating-point drift)"),
     ES_OPT_INT("sampler", "flips", "3", 1, 1e6, sampler_flips,

@@ -27,6 +27,8 @@ es_model *es_model_create(const es_config *cfg, es_err *err)
         if (strcmp(cfg->task_name, network_tasks[i]) == 0) {
             if (strcmp(cfg->model_weights, "binary") == 0)
                 return es_binary_net_create(cfg, err);
+            if (strcmp(cfg->model_weights, "continuous") == 0)
+                return es_network_create(cfg, err);
             break;
         }
     es_err_set(err, ES_ECONFIG, "[task] name = %s with [model] weights = %s: no model samples "
