@@ -298,10 +298,14 @@ int es_cmd_run(int argc, char **argv)
     long unreached = 0;
     for (size_t b = 0; b < dos->x_bins * dos->y_bins; b++)
         unreached += isinf(dos->log_g[b]) != 0;
+    es_wl_report fin;
+    es_wl_get_report(wl, &fin);
     if (!opt.quiet)
-        fprintf(stderr, "%s: %s, ln f %.3g, %llu sweeps per walker, %ld of %zu bins never reached\n",
+        fprintf(stderr, "%s: %s, ln f %.3g, %llu sweeps per walker, %ld of %zu bins never reached, "
+                "largest drift of cached observables %.2g\n",
                 out_path, dos->converged ? "converged" : "NOT converged", dos->ln_f,
-                (unsigned long long)dos->sweeps, unreached, dos->x_bins * dos->y_bins);
+                (unsigned long long)dos->sweeps, unreached, dos->x_bins * dos->y_bins,
+                fin.max_drift);
     if (es_comm_max_long(stop_requested) && !dos->converged)
         st = es_err_set(&err, ES_EINTR, "stopped by a signal; the result so far (converged = 0) "
                         "is in %s; continue with --resume %s", out_path, ckpt_path);
