@@ -134,6 +134,11 @@ void es_config_print_help(FILE *f);
 /* Find an option by "section.key"; returns its index or -1. */
 int es_config_find(const char *section, const char *key);
 
+/* Where option section.key got its value, for messages: "FILE:LINE: [section] key = value",
+ * "--set section.key=value" or "[section] key = value (default)", into buf[n]. */
+void es_config_where(const es_config *cfg, const char *section, const char *key,
+                     const char *value, char *buf, size_t n);
+
 /* True when option "section.key" was set by the file or an override (not a default). */
 int es_config_is_set(const es_config *cfg, const char *section, const char *key);
 

@@ -747,3 +747,16 @@ void es_config_print_help(FILE *f)
         fprintf(f, "  %-*s  %s\n", wk, "", o->help);
     }
 }
+
+void es_config_where(const es_config *cfg, const char *section, const char *key,
+                     const char *value, char *buf, size_t n)
+{
+    int i = es_config_find(section, key);
+    int line = i >= 0 ? cfg->origin[i].line : 0;
+    if (line > 0)
+        snprintf(buf, n, "%s:%d: [%s] %s = %s", cfg->path, line, section, key, value);
+    else if (line < 0)
+        snprintf(buf, n, "--set %s.%s=%s", section, key, value);
+    else
+        snprintf(buf, n, "[%s] %s = %s (default)", section, key, value);
+}

@@ -641,30 +641,16 @@ void bnet_describe(const bnet *b, char *buf, size_t n) { snprintf(buf, n, "%s", 
 
 /* ---- construction ---------------------------------------------------------------------- */
 
-/* "cfg.ini:5: [sampler] x = train_loss", "--set sampler.x=train_loss" or "... (default)". */
-static void bn_where(const es_config *cfg, const char *section, const char *key,
-                     const char *value, char *buf, size_t n)
-{
-    int i = es_config_find(section, key);
-    int line = i >= 0 ? cfg->origin[i].line : 0;
-    if (line > 0)
-        snprintf(buf, n, "%s:%d: [%s] %s = %s", cfg->path, line, section, key, value);
-    else if (line < 0)
-        snprintf(buf, n, "--set %s.%s=%s", section, key, value);
-    else
-        snprintf(buf, n, "[%s] %s = %s (default)", section, key, value);
-}
-
 /* Check the [model] and [sampler] keys a binary network reads; fill the kinds. */
 static es_status bn_check_config(const es_config *cfg, bn_shared *d, es_err *err)
 {
     char where[2 * ES_CFG_STR + 64];
     if (strcmp(cfg->model_arch, "mlp") != 0) {
-        bn_where(cfg, "model", "arch", cfg->model_arch, where, sizeof where);
+        es_config_where(cfg, "model", "arch", cfg->model_arch, where, sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: binary networks are MLPs; allowed: mlp", where);
     }
     if (es_config_is_set(cfg, "model", "activation") && strcmp(cfg->model_activation, "sign") != 0) {
-        bn_where(cfg, "model", "activation", cfg->model_activation, where, sizeof where);
+        es_config_where(cfg, "model", "activation", cfg->model_activation, where, sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: binary networks use sign activations "
                           "(sign(0) = +1); allowed: sign", where);
     }
@@ -674,7 +660,7 @@ static es_status bn_check_config(const es_config *cfg, bn_shared *d, es_err *err
     else if (strcmp(x, "train_acc") == 0)
         d->x_kind = BN_X_ACC;
     else {
-        bn_where(cfg, "sampler", "x", x, where, sizeof where);
+        es_config_where(cfg, "sampler", "x", x, where, sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: binary networks have no loss; allowed: "
                           "train_correct (auto), train_acc", where);
     }
@@ -685,12 +671,12 @@ static es_status bn_check_config(const es_config *cfg, bn_shared *d, es_err *err
     else if (strcmp(y, "test_correct") == 0)
         d->y_kind = BN_Y_CORRECT;
     else {
-        bn_where(cfg, "sampler", "y", y, where, sizeof where);
+        es_config_where(cfg, "sampler", "y", y, where, sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: binary networks have no loss; allowed: none "
                           "(auto), test_acc, test_correct", where);
     }
     if (strcmp(cfg->sampler_init, "uniform") != 0) {
-        bn_where(cfg, "sampler", "init", cfg->sampler_init, where, sizeof where);
+        es_config_where(cfg, "sampler", "init", cfg->sampler_init, where, sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: binary networks start from uniformly random "
                           "signs; allowed: uniform", where);
     }
@@ -768,7 +754,7 @@ es_model *es_binary_net_create(const es_config *cfg, es_err *err)
     if (st == ES_OK && !(data = es_data_load(cfg, err)))
         st = err->status;
     if (st == ES_OK && (!data->classify || data->vocab)) {
-        bn_where(cfg, "task", "name", cfg->task_name, where, sizeof where);
+        es_config_where(cfg, "task", "name", cfg->task_name, where, sizeof where);
         st = es_err_set(err, ES_ECONFIG, "%s: binary networks classify (x = correct training "
                         "samples); this task is %s", where, data->vocab ? "text (token indices, "
                         "not features)" : "a regression");
@@ -816,7 +802,7 @@ es_model *es_binary_net_create(const es_config *cfg, es_err *err)
         if ((size_t)d->flips > d->n) {
             char v[32];
             snprintf(v, sizeof v, "%ld", cfg->sampler_flips);
-            bn_where(cfg, "sampler", "flips", v, where, sizeof where);
+            es_config_where(cfg, "sampler", "flips", v, where, sizeof where);
             st = es_err_set(err, ES_ECONFIG, "%s: more flips per move than the network's %zu "
                             "weights (%s)", where, d->n, d->desc);
         }

@@ -415,20 +415,6 @@ static void shared_release(net_shared *sh)
     free(sh);
 }
 
-/* "cfg.ini:7: [sampler] x = train_acc" or "--set sampler.x=train_acc" or "(default)". */
-static void cfg_where(const es_config *cfg, const char *section, const char *key,
-                      const char *value, char *buf, size_t n)
-{
-    int i = es_config_find(section, key);
-    int line = i >= 0 ? cfg->origin[i].line : 0;
-    if (line > 0)
-        snprintf(buf, n, "%s:%d: [%s] %s = %s", cfg->path, line, section, key, value);
-    else if (line < 0)
-        snprintf(buf, n, "--set %s.%s=%s", section, key, value);
-    else
-        snprintf(buf, n, "[%s] %s = %s (default)", section, key, value);
-}
-
 static net_metric parse_metric(const char *v, int *test)
 {
     static const struct { const char *name; net_metric k; int test; } tab[] = {
@@ -458,12 +444,12 @@ static es_status setup_metrics(net_shared *sh, const es_config *cfg, char *xname
     sh->mx = parse_metric(xv, &tx);
     sh->my = parse_metric(yv, &ty);
     if (tx != 0 || sh->mx == NET_M_NONE) {
-        cfg_where(cfg, "sampler", "x", cfg->sampler_x, where, sizeof where);
+        es_config_where(cfg, "sampler", "x", cfg->sampler_x, where, sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: networks take a training metric for x; allowed: "
                           "train_loss, ln_train_loss, train_acc, train_correct", where);
     }
     if (ty != 1) {
-        cfg_where(cfg, "sampler", "y", cfg->sampler_y, where, sizeof where);
+        es_config_where(cfg, "sampler", "y", cfg->sampler_y, where, sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: networks take a test metric or none for y; "
                           "allowed: none, test_loss, ln_test_loss, test_acc", where);
     }
@@ -474,7 +460,7 @@ static es_status setup_metrics(net_shared *sh, const es_config *cfg, char *xname
         else if (sh->my == NET_M_ACC || sh->my == NET_M_CORRECT)
             key = "y", val = cfg->sampler_y;
         if (key) {
-            cfg_where(cfg, "sampler", key, val, where, sizeof where);
+            es_config_where(cfg, "sampler", key, val, where, sizeof where);
             return es_err_set(err, ES_ECONFIG, "%s: task %s is a regression and has no accuracy; "
                               "allowed: %s", where, sh->data->task,
                               key[0] == 'x' ? "train_loss, ln_train_loss"
@@ -634,7 +620,7 @@ es_model *es_network_create(const es_config *cfg, es_err *err)
     char where[2 * ES_CFG_STR + 64];
     int full = strcmp(cfg->sampler_move, "full") == 0;
     if (!full && strcmp(cfg->sampler_move, "single") != 0) {
-        cfg_where(cfg, "sampler", "move", cfg->sampler_move, where, sizeof where);
+        es_config_where(cfg, "sampler", "move", cfg->sampler_move, where, sizeof where);
         es_err_set(err, ES_ECONFIG, "%s: allowed: single, full", where);
         return NULL;
     }

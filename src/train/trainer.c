@@ -49,21 +49,6 @@ void es_sgd_free(es_sgd *s)
     free(s);
 }
 
-/* "cfg.ini:7: [train] momentum = 0.9", "--set train.momentum=0.9" or "[train] momentum = 0.9
- * (default)": where option section.key got its value (text). */
-static void cfg_where(const es_config *cfg, const char *section, const char *key,
-                      const char *text, char *buf, size_t n)
-{
-    int i = es_config_find(section, key);
-    int line = i >= 0 ? cfg->origin[i].line : 0;
-    if (line > 0)
-        snprintf(buf, n, "%s:%d: [%s] %s = %s", cfg->path, line, section, key, text);
-    else if (line < 0)
-        snprintf(buf, n, "--set %s.%s=%s", section, key, text);
-    else
-        snprintf(buf, n, "[%s] %s = %s (default)", section, key, text);
-}
-
 es_status es_train_params_from_config(es_train_params *p, const es_config *cfg,
                                       const nn_spec *spec, es_err *err)
 {
@@ -76,7 +61,7 @@ es_status es_train_params_from_config(es_train_params *p, const es_config *cfg,
     p->optim.weight_decay = cfg->train_weight_decay;
     if (kind == ES_OPTIM_ADAM && cfg->train_momentum != 0) {
         snprintf(text, sizeof text, "%g", cfg->train_momentum);
-        cfg_where(cfg, "train", "momentum", text, where, sizeof where);
+        es_config_where(cfg, "train", "momentum", text, where, sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: momentum applies to optimizer = sgd only; adam "
                           "has its own (beta1 = 0.9): leave it out or set 0", where);
     }
@@ -90,13 +75,13 @@ es_status es_train_params_from_config(es_train_params *p, const es_config *cfg,
     if (boxed)
         p->bound = nn_spec_bound(cfg, spec);
     if (boxed && !(p->bound > 0 && isfinite(p->bound))) {
-        cfg_where(cfg, "model", "bound", isnan(cfg->model_bound) ? "auto" : "?", where,
+        es_config_where(cfg, "model", "bound", isnan(cfg->model_bound) ? "auto" : "?", where,
                   sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: no usable box for this network (%g): set a "
                           "positive number", where, p->bound);
     }
     if (!boxed && strcmp(p->init, "uniform") == 0) {
-        cfg_where(cfg, "model", "init", "uniform", where, sizeof where);
+        es_config_where(cfg, "model", "init", "uniform", where, sizeof where);
         return es_err_set(err, ES_ECONFIG, "%s: draws uniformly from the box, so it needs "
                           "model.bound in the config (a number or auto)", where);
     }
