@@ -15,28 +15,6 @@ static const char *const SGD = "/sgd";
 
 /* ---- writing ------------------------------------------------------------------------- */
 
-/* Create dataset `name` in g (contiguous, shape dims[rank], stored as file_type) and write buf
- * (mem_type). Returns the open dataset, or -1 with err set (ES_EIO). */
-static hid_t put_dset(hid_t g, const char *name, hid_t file_type, hid_t mem_type, int rank,
-                      const hsize_t *dims, const void *buf, const char *path, es_err *err)
-{
-    hsize_t n = 1;
-    for (int k = 0; k < rank; k++)
-        n *= dims[k];
-    hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t dset = space >= 0 ? H5Dcreate2(g, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT,
-                                         H5P_DEFAULT) : -1;
-    if (dset < 0 || (n > 0 && H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)) {
-        char object[96];
-        snprintf(object, sizeof object, "%s/%s", SGD, name);
-        es_h5_fail(err, ES_EIO, path, object, "cannot write dataset");
-        es_h5_close(dset);
-        dset = -1;
-    }
-    es_h5_close(space);
-    return dset;
-}
-
 /* An index scale 0..n-1 called name (int64), with a long_name. -1 with err set on failure. */
 static hid_t put_index_scale(hid_t g, const char *name, size_t n, const char *long_name,
                              const char *path, es_err *err)
@@ -47,7 +25,8 @@ static hid_t put_index_scale(hid_t g, const char *name, size_t n, const char *lo
     for (size_t i = 0; i < n; i++)
         idx[i] = (int64_t)i;
     hsize_t dims[1] = {n};
-    hid_t d = put_dset(g, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, idx, path, err);
+    hid_t d = es_h5_write_dset(g, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, 0, idx, path,
+                               SGD, err);
     free(idx);
     char object[96];
     snprintf(object, sizeof object, "%s/%s", SGD, name);
@@ -68,8 +47,8 @@ static hid_t put_metric_scale(hid_t g, const char *path, es_err *err)
 {
     hid_t type = es_h5_str_type();
     hsize_t dims[1] = {ES_N_METRICS};
-    hid_t d = type >= 0 ? put_dset(g, "metric", type, type, 1, dims, es_train_metric_names, path,
-                                   err)
+    hid_t d = type >= 0 ? es_h5_write_dset(g, "metric", type, type, 1, dims, 0,
+                                           es_train_metric_names, path, SGD, err)
                         : -1;
     es_h5_close(type);
     if (d >= 0 && H5DSset_scale(d, "metric") < 0) {
@@ -167,10 +146,10 @@ es_status es_h5_write_sgd(es_h5 *h, const es_sgd *s, es_err *err)
     }
     hsize_t hd[3] = {(hsize_t)s->runs, (hsize_t)s->epochs + 1, ES_N_METRICS};
     hsize_t pd[2] = {(hsize_t)s->runs, s->n_params};
-    if ((hist = put_dset(g, "history", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, hd, s->history,
-                         path, err)) < 0 ||
-        (fin = put_dset(g, "final_params", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, pd,
-                        s->final_params, path, err)) < 0 ||
+    if ((hist = es_h5_write_dset(g, "history", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, hd, 0,
+                                 s->history, path, SGD, err)) < 0 ||
+        (fin = es_h5_write_dset(g, "final_params", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, pd, 0,
+                                s->final_params, path, SGD, err)) < 0 ||
         (run = put_index_scale(g, "run", (size_t)s->runs, "independent run (random stream index)",
                                path, err)) < 0 ||
         (ep = put_index_scale(g, "epoch", (size_t)s->epochs + 1,
