@@ -36,6 +36,11 @@ es_status es_h5_commit(es_h5 *h, es_err *err);
 /* Close and delete the temporary file; frees h. Safe on NULL. */
 void es_h5_abort(es_h5 *h);
 
+/* The whole of a result file in one call: es_h5_create, es_h5_write_dos, es_h5_commit (the
+ * temporary is removed on failure). */
+es_status es_h5_save_dos(const char *path, const char *config_text, long seed, const es_dos *d,
+                         es_err *err);
+
 /* Read /dos from a file written by es_h5_write_dos. NULL (err set) on failure:
  * ES_EIO if unreadable, ES_EDATA if it is not an entroscape file or /dos is malformed. */
 es_dos *es_h5_read_dos(const char *path, es_err *err);

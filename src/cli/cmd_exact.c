@@ -105,15 +105,7 @@ int es_cmd_exact(int argc, char **argv)
                 out_path);
     if ((st = es_exact_binary_dos(model, &grid, dos, &outside, &err)) != ES_OK)
         goto done;
-    if (!(h5 = es_h5_create(out_path, ini, cfg.sampler_seed, &err))) {
-        st = err.status;
-        goto done;
-    }
-    if ((st = es_h5_write_dos(h5, dos, &err)) != ES_OK)
-        goto done;
-    st = es_h5_commit(h5, &err);
-    h5 = NULL;
-    if (st != ES_OK)
+    if ((st = es_h5_save_dos(out_path, ini, cfg.sampler_seed, dos, &err)) != ES_OK)
         goto done;
     if (!opt.quiet) {
         long reached = 0;
@@ -124,7 +116,6 @@ int es_cmd_exact(int argc, char **argv)
                 es_seconds() - t0);
     }
 done:
-    es_h5_abort(h5);
     free(ini);
     es_dos_free(dos);
     es_model_free(model);

@@ -283,15 +283,7 @@ int es_cmd_run(int argc, char **argv)
             es_err_set(&err, st, "stopped by a signal");
         goto done;
     }
-    if (!(h5 = es_h5_create(out_path, ini, cfg.sampler_seed, &err))) {
-        st = err.status;
-        goto done;
-    }
-    if ((st = es_h5_write_dos(h5, dos, &err)) != ES_OK)
-        goto done;
-    st = es_h5_commit(h5, &err);
-    h5 = NULL;
-    if (st != ES_OK)
+    if ((st = es_h5_save_dos(out_path, ini, cfg.sampler_seed, dos, &err)) != ES_OK)
         goto done;
     if (dos->converged)
         unlink(ckpt_path);
@@ -310,7 +302,6 @@ int es_cmd_run(int argc, char **argv)
         st = es_err_set(&err, ES_EINTR, "stopped by a signal; the result so far (converged = 0) "
                         "is in %s; continue with --resume %s", out_path, ckpt_path);
 done:
-    es_h5_abort(h5);
     es_wl_free(wl);
     free(ini);
     es_dos_free(dos);

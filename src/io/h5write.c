@@ -518,3 +518,16 @@ void es_h5_abort(es_h5 *h)
     unlink(h->tmp);
     h5_free(h);
 }
+
+es_status es_h5_save_dos(const char *path, const char *config_text, long seed, const es_dos *d,
+                         es_err *err)
+{
+    es_h5 *h = es_h5_create(path, config_text, seed, err);
+    if (!h)
+        return err->status;
+    if (es_h5_write_dos(h, d, err) != ES_OK) {
+        es_h5_abort(h);
+        return err->status;
+    }
+    return es_h5_commit(h, err);
+}
