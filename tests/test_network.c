@@ -480,6 +480,132 @@ static void test_spiral_2x6_landscape(void **state)
     es_model_free(m);
 }
 
+/* ---- Wang-Landau dynamics: gradients against finite differences ----------------------- */
+
+/* sampler.method = wlmd: x and y with their gradients. Each checked coordinate against a
+ * central difference with h = 1e-6 (smooth activations, so no kinks): agreement to
+ * 1e-6 relative (absolute below 1), well above the O(h^2) truncation and O(eps/h) rounding. */
+static void check_gradient(const char *label, const char *file, const char *const *sets)
+{
+    if (file && !have_file(file)) {
+        print_message("  skipped (%s missing): %s\n", file, label);
+        return;
+    }
+    const char *all[24];
+    size_t k = 0;
+    for (; sets[k]; k++)
+        all[k] = sets[k];
+    all[k++] = "sampler.method=wlmd";
+    all[k] = NULL;
+    es_model *m = make_model(all, "single");
+    const es_model_ops *ops = m->ops;
+    assert_non_null(ops->gradient);
+    es_err err = {0};
+    gsl_rng *rng = es_rng_alloc(5, 0, &err);
+    ops->randomize(m->ctx, rng);
+    size_t n = ops->n_dof(m->ctx);
+    double *gx = calloc(n, sizeof *gx), *gy = calloc(n, sizeof *gy), b, x, y = 0, xo, yo = 0;
+    double *w = ops->params(m->ctx, &b);
+    ops->gradient(m->ctx, &x, &y, gx, gy);
+    ops->observe(m->ctx, &xo, &yo);
+    assert_close(xo, x, 0, "observe reports the x of the last gradient call");
+    double worst = 0;
+    for (int t = 0; t < 40; t++) {
+        size_t i = (size_t)(gsl_rng_uniform(rng) * (double)n);
+        const double h = 1e-6, w0 = w[i];
+        double xp, yp = 0, xm, ym = 0;
+        w[i] = w0 + h;
+        ops->gradient(m->ctx, &xp, &yp, NULL, NULL);
+        w[i] = w0 - h;
+        ops->gradient(m->ctx, &xm, &ym, NULL, NULL);
+        w[i] = w0;
+        double fx = (xp - xm) / (2 * h), fy = (yp - ym) / (2 * h);
+        double ex = fabs(fx - gx[i]) / fmax(1.0, fabs(fx)), ey = fabs(fy - gy[i]) / fmax(1.0, fabs(fy));
+        worst = fmax(worst, fmax(ex, m->dims == 2 ? ey : 0));
+        if (ex > 1e-6 || (m->dims == 2 && ey > 1e-6))
+            fail_msg("%s: parameter %zu: dx/dw %.10g (finite difference %.10g), dy/dw %.10g "
+                     "(%.10g); tolerance 1e-6", label, i, gx[i], fx, gy[i], fy);
+    }
+    print_message("  %s: %zu parameters, x = %.4f, y = %.4f, max error %.2g over 40 coordinates\n",
+                  label, n, x, y, worst);
+    free(gx);
+    free(gy);
+    gsl_rng_free(rng);
+    es_model_free(m);
+}
+
+static void test_wlmd_gradients(void **state)
+{
+    (void)state;
+    const char *a[] = {"task.name=spiral", "model.hidden=6,6,6", "model.activation=tanh",
+                       "model.bound=1", "sampler.x=ln_train_loss", "sampler.y=test_acc", NULL};
+    check_gradient("spiral 3x6 tanh, ln train loss x smoothed test acc", NULL, a);
+    const char *b[] = {"task.name=spiral-regression", "model.hidden=12,12",
+                       "model.activation=silu", "model.bound=0.5", "sampler.x=train_loss",
+                       "sampler.y=ln_test_loss", NULL};
+    check_gradient("spiral-regression 2x12 silu, train loss x ln test loss", NULL, b);
+    const char *c[] = {"task.name=text", "task.context=4", "task.train_size=200",
+                       "task.test_size=80", "model.embed_dim=3", "model.hidden=8",
+                       "model.activation=tanh", "model.bound=1", "sampler.x=ln_train_loss",
+                       "sampler.y=test_acc", NULL};
+    check_gradient("text embedding + mlp tanh, ln train loss x smoothed test acc",
+                   "data/text/kjv.txt", c);
+    const char *d[] = {"task.name=image", "task.dataset=digits", "task.train_size=30",
+                       "task.test_size=20", "model.arch=cnn", "model.channels=2",
+                       "model.activation=tanh", "model.bound=0.6", "sampler.x=ln_train_loss",
+                       "sampler.y=test_acc", NULL};
+    check_gradient("digits cnn 2 channels tanh, ln train loss x smoothed test acc",
+                   "data/sklearn/digits.csv.gz", d);
+}
+
+/* wlmd: y = test_acc becomes the smoothed accuracy, named so; accuracy x is refused. */
+static void test_wlmd_variables(void **state)
+{
+    (void)state;
+    const char *ok[] = {"task.name=spiral", "model.hidden=6,6", "model.bound=auto",
+                        "sampler.method=wlmd", "sampler.x=ln_train_loss", "sampler.y=test_acc",
+                        "sampler.smooth_k=7", NULL};
+    es_model *m = make_model(ok, "single");
+    assert_string_equal(m->y_variable, "test_acc_smooth");
+    /* the smoothed accuracy equals its definition on the logits of a full pass */
+    es_err err = {0};
+    gsl_rng *rng = es_rng_alloc(9, 0, &err);
+    m->ops->randomize(m->ctx, rng);
+    double b, x, y;
+    double *w = m->ops->params(m->ctx, &b);
+    m->ops->gradient(m->ctx, &x, &y, NULL, NULL);
+    es_config cfg;
+    make_config(&cfg, ok);
+    es_data *d = es_data_load(&cfg, &err);
+    nn_spec spec;
+    nn_spec_from_config(&cfg, d, &spec, &err);
+    nn_net *net = nn_net_alloc(&spec, &err);
+    memcpy(net->params, w, net->n_params * sizeof(double));
+    nn_acts *a = nn_acts_alloc(net, d->test.n, &err);
+    nn_forward(net, a, d->test.x, d->test.n);
+    const double *z = nn_logits(net, a);
+    double sum = 0;
+    for (size_t i = 0; i < d->test.n; i++) {
+        int c = (int)d->test.y[i];
+        sum += 1.0 / (1.0 + exp(-7.0 * (z[2 * i + c] - z[2 * i + 1 - c])));
+    }
+    assert_close(y, sum / (double)d->test.n, 1e-12, "smoothed test accuracy, k = 7");
+    nn_acts_free(a);
+    nn_net_free(net);
+    es_data_free(d);
+    gsl_rng_free(rng);
+    es_model_free(m);
+
+    es_config bad;
+    const char *acc[] = {"task.name=spiral", "model.hidden=6,6", "model.bound=auto",
+                         "sampler.method=wlmd", "sampler.x=train_acc", NULL};
+    make_config(&bad, acc);
+    assert_null(es_model_create(&bad, &err));
+    assert_int_equal(err.status, ES_ECONFIG);
+    assert_non_null(strstr(err.msg, "wlmd"));
+    assert_non_null(strstr(err.msg, "train_acc"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +615,8 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_sgd_init),
         cmocka_unit_test(test_spiral_2x6_landscape),
+        cmocka_unit_test(test_wlmd_gradients),
+        cmocka_unit_test(test_wlmd_variables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,7 +73,7 @@ typedef struct es_config {
     char   model_init[ES_CFG_STR];      /* uniform | kaiming */
     char   model_weights[ES_CFG_STR];   /* continuous | binary */
     /* [sampler] */
-    char   sampler_method[ES_CFG_STR];  /* wl | 1/t */
+    char   sampler_method[ES_CFG_STR];  /* wl | 1/t | wlmd */
     long   sampler_x_bins;
     double sampler_x_min, sampler_x_max;
     long   sampler_y_bins;
@@ -96,6 +96,10 @@ typedef struct es_config {
     char   sampler_window_edges[ES_CFG_STR]; /* "lo:hi, lo:hi, ..." or "" */
     char   sampler_window_axis[ES_CFG_STR];  /* x | y */
     long   sampler_exchange_every;      /* sweeps; 0 = every meeting */
+    double sampler_dt;                  /* wlmd: Langevin time step (NaN = auto) */
+    double sampler_kernel;              /* wlmd: Gaussian kernel sigma in bins (0 = one bin) */
+    long   sampler_mala;                /* wlmd: 1 = Metropolis-adjusted, 0 = plain Langevin */
+    double sampler_smooth_k;            /* wlmd: sharpness k of the smoothed accuracy */
     /* [train] */
     char   train_optimizer[ES_CFG_STR]; /* sgd | adam */
     double train_lr, train_momentum, train_weight_decay;

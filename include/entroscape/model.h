@@ -50,6 +50,16 @@ typedef struct es_model_ops {
      * counted (from its accept/reject calls) since the last call, then reset the counts.
      * Never called while ln g is accumulated, so detailed balance holds there. */
     void (*adapt)(void *ctx, double target_acceptance);
+
+    /* Wang-Landau dynamics (sampler.method = wlmd): models whose macro-variables are
+     * differentiable functions of a parameter vector in a box. Both or neither are set. */
+    /* The parameter vector, n_dof doubles in [-*bound, *bound], which the engine moves in
+     * place; after writing to it the engine calls gradient or recompute before anything else. */
+    double *(*params)(void *ctx, double *bound);
+    /* x and y of the current parameters (what observe reports from now on) and, when gx / gy
+     * are not NULL, their gradients with respect to every parameter, gx and gy (n_dof each;
+     * gy untouched in 1-D models). */
+    void (*gradient)(void *ctx, double *x, double *y, double *gx, double *gy);
 } es_model_ops;
 
 typedef struct es_model {

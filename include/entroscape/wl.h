@@ -20,11 +20,18 @@
 
 typedef enum es_wl_method {
     ES_WL_FLAT,  /* "wl": ln f halved when the histogram is flat */
-    ES_WL_1T     /* "1/t": Belardinelli-Pereyra, ln f = 1/t once it falls below */
+    ES_WL_1T,    /* "1/t": Belardinelli-Pereyra, ln f = 1/t once it falls below */
+    ES_WL_MD     /* "wlmd": Wang-Landau dynamics (Langevin steps of all parameters, kernel
+                  * updates of ln g) on the 1/t schedule, one step counting as one move */
 } es_wl_method;
 
-/* Moves per walker between meetings when check_every = 0. */
+/* The method's name in configs and result files ("wl", "1/t", "wlmd"). */
+const char *es_wl_method_name(es_wl_method m);
+
+/* Moves per walker between meetings when check_every = 0; wlmd: about this many parameter
+ * updates (steps x parameters) per meeting, between 20 and ES_WL_AUTO_MOVES steps. */
 #define ES_WL_AUTO_MOVES 100000L
+#define ES_WL_AUTO_MD_UPDATES 20000000L
 
 /* At most this many windows. */
 #define ES_WL_MAX_WINDOWS 4096
@@ -49,6 +56,9 @@ typedef struct es_wl_params {
     long     exchange_every;  /* sweeps between exchange attempts; 0 = at every meeting */
     long     burn_in;         /* sweeps of step tuning (models with ops->adapt) before sampling */
     double   target_acceptance;
+    double   dt;              /* wlmd: initial time step; NaN = auto (proposal width 1% of box) */
+    double   kernel;          /* wlmd: kernel sigma in bins */
+    int      mala;            /* wlmd: Metropolis-adjusted */
 } es_wl_params;
 
 /* What the progress callback sees after each meeting (windows summarised by the slowest). */
@@ -67,6 +77,8 @@ typedef struct es_wl_report {
     double   acceptance;      /* fraction of moves accepted in the last segment */
     double   exchange_rate;   /* accepted / tried exchanges so far (0 without windows) */
     double   max_drift;       /* largest drift the models reported at recompute */
+    double   md_step;         /* wlmd: mean proposal width sqrt(2 dt) of this rank's walkers, in
+                               * units of the box half-width (0 for other methods) */
 } es_wl_report;
 
 typedef void (*es_wl_progress_fn)(void *user, const es_wl_report *r, int final);

@@ -75,6 +75,8 @@ static void show_progress(progress *pr, const es_wl_report *r, int final)
     if (r->windows > 1)
         snprintf(win, sizeof win, "  windows %d/%d done  exch %.2f", r->windows_converged,
                  r->windows, r->exchange_rate);
+    if (r->md_step > 0) /* wlmd: the Langevin proposal width, relative to the box */
+        snprintf(win + strlen(win), sizeof win - strlen(win), "  step %.2g", r->md_step);
     fprintf(stderr, "%sstage %d%s  ln f %.3e  flat %.2f  sweeps %.3g  bins %ld/%ld  acc %.2f%s  %s",
             pr->tty ? "\r\033[K" : "", r->stages, r->phase == 2 ? " (1/t)" : "", r->ln_f,
             r->flatness, (double)r->sweeps, r->reached, r->nbins, r->acceptance, win, el);
@@ -235,7 +237,7 @@ int es_cmd_run(int argc, char **argv)
     if (!opt.quiet)
         fprintf(stderr, "entroscape %s: %s, %zu degrees of freedom, %s over %ld x %ld bins, "
                 "%ld window%s x %d walker%s, seed %ld%s%s -> %s\n", es_version(), model->ops->name,
-                model->ops->n_dof(model->ctx), wp.method == ES_WL_1T ? "1/t" : "wl",
+                model->ops->n_dof(model->ctx), es_wl_method_name(wp.method),
                 grid.x_bins, grid.y_bins, (long)wp.windows, wp.windows == 1 ? "" : "s",
                 wp.walkers, wp.walkers == 1 ? "" : "s", cfg.sampler_seed,
                 opt.resume ? ", resumed from " : "", opt.resume ? opt.resume : "", out_path);

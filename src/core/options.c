@@ -89,8 +89,9 @@ const es_option es_options[] = {
                 "initial parameters: uniform in the box, or PyTorch's default (kaiming uniform)"),
 
     /* [sampler]: Wang-Landau */
-    ES_OPT_ENUM("sampler", "method", "1/t", "wl|1/t", sampler_method,
-                "wl halves ln f when the histogram is flat; 1/t is Belardinelli-Pereyra"),
+    ES_OPT_ENUM("sampler", "method", "1/t", "wl|1/t|wlmd", sampler_method,
+                "wl halves ln f when the histogram is flat; 1/t is Belardinelli-Pereyra; wlmd is "
+                "Wang-Landau dynamics (Langevin moves of all parameters, kernel updates, 1/t)"),
     ES_OPT_INT("sampler", "x_bins", "100", 1, 1e8, sampler_x_bins,
                "bins along x"),
     ES_OPT_DOUBLE("sampler", "x_min", "0", -ES_CFG_HUGE, ES_CFG_HUGE, sampler_x_min,
@@ -153,6 +154,22 @@ const es_option es_options[] = {
                 "axis the windows cut (y only for 2-D models)"),
     ES_OPT_INT("sampler", "exchange_every", "0", 0, 1e9, sampler_exchange_every,
                "sweeps between replica exchanges of neighbouring windows (0 = at every meeting)"),
+
+    /* [sampler]: Wang-Landau dynamics (method = wlmd) */
+    ES_OPT_DOUBLE_KW("sampler", "dt", "auto", 1e-300, 1e6, "auto", sampler_dt,
+                     "wlmd: Langevin time step (auto: proposal width sqrt(2 dt) = 1% of the box, "
+                     "then tuned during burn_in towards target_acceptance)"),
+    ES_OPT_DOUBLE("sampler", "kernel", "0.5", 0, 1000, sampler_kernel,
+                  "wlmd: sigma in bins of the Gaussian kernel that spreads the ln g updates "
+                  "while ln f is halved (reflected at the window's edges, truncated at 3 sigma; "
+                  "0 = the visited bin only; > 0.8 can trap the walk); the 1/t phase updates "
+                  "the visited bin only"),
+    ES_OPT_INT("sampler", "mala", "1", 0, 1, sampler_mala,
+               "wlmd: 1 = Metropolis-adjusted Langevin (exact for the current ln g); 0 = plain "
+               "Langevin as the authors ran it (time-step bias)"),
+    ES_OPT_DOUBLE("sampler", "smooth_k", "5", 1e-3, 1e6, sampler_smooth_k,
+                  "wlmd with y = test_acc: y is the smoothed accuracy, the mean of "
+                  "sigmoid(k (correct logit - best other logit))"),
 
     /* [train]: the gradient-trained baseline */
     ES_OPT_ENUM("train", "optimizer", "adam", "sgd|adam", train_optimizer,

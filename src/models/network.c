@@ -69,6 +69,12 @@ static size_t nw_n_dof(const void *ctx) { return ((const net *)ctx)->sh->n_param
 static void nw_observe(const void *ctx, double *x, double *y)
 {
     const net *m = ctx;
+    if (m->sh->md) {
+        *x = m->md_x;
+        if (m->sh->my != NET_M_NONE)
+            *y = m->md_y;
+        return;
+    }
     *x = metric_value(m, m->sh->mx, NET_TRAIN);
     if (m->sh->my != NET_M_NONE)
         *y = metric_value(m, m->sh->my, NET_TEST);
@@ -160,6 +166,10 @@ static double full_refresh(net *m)
 {
     double ls[2] = {m->loss_sum[0], m->loss_sum[1]};
     long cs[2] = {m->correct[0], m->correct[1]};
+    if (m->sh->md) {  /* no incremental caches: x and y by full passes */
+        net_md_eval(m, NULL, NULL, NULL, NULL);
+        return 0.0;
+    }
     if (m->sh->mode_full) {
         net_eval_full(m, m->loss_sum, m->correct);
     } else {
@@ -321,9 +331,10 @@ static net *instance_alloc(net_shared *sh, nn_net *nnet, es_err *err)
     m->sh = sh;
     m->arena_bytes = net_layout(m, NULL);
     m->arena = es_calloc(1, m->arena_bytes, "network caches", err);
-    if (sh->mode_full)
+    int facts = sh->mode_full || sh->md;
+    if (facts)
         m->facts = nn_acts_alloc(nnet, sh->N, err);
-    if (!m->arena || (sh->mode_full && !m->facts)) {
+    if (!m->arena || (facts && !m->facts)) {
         nn_net_free(nnet);
         nn_acts_free(m->facts);
         free(m->arena);
@@ -379,6 +390,19 @@ static void nw_adapt(void *ctx, double target)
     }
 }
 
+/* Wang-Landau dynamics (wlmd instances only: es_network_create checks x and y). */
+static double *nw_params(void *ctx, double *bound)
+{
+    net *m = ctx;
+    *bound = m->sh->bound;
+    return m->net->params;
+}
+
+static void nw_gradient(void *ctx, double *x, double *y, double *gx, double *gy)
+{
+    net_md_eval(ctx, x, y, gx, gy);
+}
+
 static const es_model_ops network_ops = {
     .name = "network",
     .n_dof = nw_n_dof,
@@ -396,6 +420,8 @@ static const es_model_ops network_ops = {
     .free = nw_free,
     .observe_proposed = nw_observe_proposed,
     .adapt = nw_adapt,
+    .params = nw_params,
+    .gradient = nw_gradient,
 };
 
 /* ---------------------------------------------------------------- construction */
@@ -466,6 +492,18 @@ static es_status setup_metrics(net_shared *sh, const es_config *cfg, char *xname
                               key[0] == 'x' ? "train_loss, ln_train_loss"
                                             : "none, test_loss, ln_test_loss");
         }
+    }
+    if (sh->md && (sh->mx == NET_M_ACC || sh->mx == NET_M_CORRECT || sh->my == NET_M_CORRECT)) {
+        int bad_x = sh->mx == NET_M_ACC || sh->mx == NET_M_CORRECT;
+        es_config_where(cfg, "sampler", bad_x ? "x" : "y", bad_x ? cfg->sampler_x : cfg->sampler_y,
+                        where, sizeof where);
+        return es_err_set(err, ES_ECONFIG, "%s: method = wlmd needs differentiable variables; "
+                          "allowed: %s", where, bad_x ? "train_loss, ln_train_loss"
+                          : "none, test_loss, ln_test_loss, test_acc (smoothed)");
+    }
+    if (sh->md && sh->my == NET_M_ACC) {
+        sh->my = NET_M_SACC;
+        yv = "test_acc_smooth";
     }
     sh->use_test = sh->my != NET_M_NONE;
     sh->need_loss[NET_TRAIN] = sh->mx == NET_M_LOSS || sh->mx == NET_M_LN_LOSS;
@@ -556,7 +594,7 @@ static es_status setup_samples(net_shared *sh, es_err *err)
             return ES_ENOMEM;
         memcpy(sh->TP, sh->T, N * sizeof(double));
     }
-    int need_xs = sh->mode_full || (sh->prefix > 0 && !sh->embed);
+    int need_xs = sh->mode_full || sh->md || (sh->prefix > 0 && !sh->embed);
     if (need_xs) {
         sh->Xs = es_calloc(N * nin, sizeof(double), "inputs", err);
         if (!sh->Xs)
@@ -633,6 +671,8 @@ es_model *es_network_create(const es_config *cfg, es_err *err)
     nn_net *nnet = NULL;
     char xname[64], yname[64];
     sh->mode_full = full;
+    sh->md = strcmp(cfg->sampler_method, "wlmd") == 0;
+    sh->smooth_k = cfg->sampler_smooth_k;
     sh->refresh = cfg->sampler_refresh > 0 ? cfg->sampler_refresh : 1000;
     if (!(sh->data = es_data_load(cfg, err)))
         goto fail;

@@ -57,7 +57,8 @@ typedef enum net_metric {
     NET_M_LOSS,     /* mean loss of the split */
     NET_M_LN_LOSS,  /* its natural log */
     NET_M_ACC,      /* fraction correct */
-    NET_M_CORRECT   /* number correct */
+    NET_M_CORRECT,  /* number correct */
+    NET_M_SACC      /* smoothed accuracy (wlmd): mean sigmoid(k (correct logit - best other)) */
 } net_metric;
 
 /* Kinds of move. */
@@ -96,6 +97,9 @@ typedef struct net_shared {
     es_data *data;
     nn_spec spec;
     int mode_full;             /* sampler.move = full: every move by a full forward pass */
+    int md;                    /* sampler.method = wlmd: moved through params and gradient
+                                * only (network_grad.c); no incremental caches are kept */
+    double smooth_k;           /* wlmd: k of the smoothed accuracy */
     int classify;
     size_t n_in, n_out;
     size_t n_split[2];         /* samples of the training split, and of the test split if used */
@@ -168,8 +172,9 @@ typedef struct net {
     double *x0buf[2];          /* own X0 (prefix output, feature-major): current x0buf[x0cur] */
     int x0cur;
     double *ones;              /* (NP) 1.0: the input of a bias */
-    /* full mode */
+    /* full mode and wlmd */
     nn_acts *facts;            /* (N samples) */
+    double md_x, md_y;         /* wlmd: x and y of the parameters at the last evaluation */
     /* metrics: sums over samples of each split */
     double loss_sum[2];
     long correct[2];
@@ -205,6 +210,18 @@ void net_eval_move(net *m);
 void net_commit_move(net *m);
 /* Full-mode evaluation of the current parameters: loss sums and correct counts. */
 void net_eval_full(net *m, double loss_sum[2], long correct[2]);
+
+/* ---- network_grad.c --------------------------------------------------------------------- */
+
+/* wlmd: x and y of the current parameters by full passes over the training and test splits
+ * (stored in md_x, md_y) and, when gx / gy are not NULL, their gradients (n_params each,
+ * overwritten) by backward passes. */
+void net_md_eval(net *m, double *x, double *y, double *gx, double *gy);
+/* The smoothed accuracy of logits (B, n_out) against class indices t (B): the mean over
+ * samples of sigmoid(k (z_c - max_{j != c} z_j)); dlogits (B, n_out, or NULL) receives its
+ * gradient (overwritten). */
+double net_smooth_acc(double *dlogits, const double *logits, const double *t, size_t B,
+                      size_t n_out, double k);
 
 /* ---- network_init.c --------------------------------------------------------------------- */
 

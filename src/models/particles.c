@@ -149,6 +149,31 @@ static void *pt_clone(const void *ctx, es_err *err)
     return c;
 }
 
+/* Wang-Landau dynamics: the parameters and the gradients of x and y. */
+static double *pt_params(void *ctx, double *bound)
+{
+    particles *p = ctx;
+    *bound = p->bound;
+    return p->w;
+}
+
+static void pt_gradient(void *ctx, double *x, double *y, double *gx, double *gy)
+{
+    particles *p = ctx;
+    pt_recompute(p);
+    pt_observe(p, x, y);
+    if (!gx)
+        return;
+    double cx = 1.0 / (double)p->split, cy = p->split < p->n ? 1.0 / (double)(p->n - p->split) : 0;
+    for (long k = 0; k < p->n; k++) {
+        /* phi' = 2w or sign(w) (0 at w = 0) */
+        double d = p->pot == ES_POT_SQUARE ? 2.0 * p->w[k] : (p->w[k] > 0) - (p->w[k] < 0);
+        gx[k] = k < p->split ? cx * d : 0.0;
+        if (gy && p->split < p->n)
+            gy[k] = k < p->split ? 0.0 : cy * d;
+    }
+}
+
 static const es_model_ops particles_ops = {
     .name = "particles",
     .n_dof = pt_n_dof,
@@ -165,6 +190,8 @@ static const es_model_ops particles_ops = {
     .clone = pt_clone,
     .free = pt_free,
     .observe_proposed = pt_observe_proposed,
+    .params = pt_params,
+    .gradient = pt_gradient,
 };
 
 es_model *es_particles_create(long n, long split, es_potential pot, double bound, double step,

@@ -34,6 +34,7 @@ void es_walker_free(es_walker *w)
     if (!w)
         return;
     es_model_free(w->model);
+    es_md_free(w->md);
     if (w->rng)
         gsl_rng_free(w->rng);
     free(w->undo);

@@ -7,6 +7,24 @@
 #include "entroscape/model.h"
 #include <gsl/gsl_rng.h>
 
+/* Wang-Landau dynamics (langevin.c): a walker's time step, kernel and gradient buffers. */
+typedef struct es_md {
+    size_t n;              /* parameters */
+    double dt;             /* time step; tuned during burn-in (es_walker_md_adapt), then frozen */
+    double kernel;         /* Gaussian sigma of the ln g update, in bins (0: one bin) */
+    long R;                /* kernel half-width in bins, ceil(3 sigma) */
+    double *kw;            /* (R + 1) kernel weights at offsets 0..R, summing to 1 over -R..R */
+    int mala;              /* 1: Metropolis-adjusted steps */
+    double *gx, *gy;       /* (n) gradients of x and y at the current state */
+    double *ngx, *ngy;     /* (n) at the proposed state (swapped with gx, gy on acceptance) */
+    double *w0;            /* (n) the current parameters while a proposal is looked at */
+    double p_sum;          /* since the last adapt: sum of the steps' Metropolis-Hastings */
+    uint64_t p_n;          /* acceptance probabilities (0 outside the window), and steps */
+} es_md;
+
+es_md *es_md_alloc(size_t n, double dt, double kernel, int mala, es_err *err);
+void es_md_free(es_md *md);
+
 typedef struct es_walker {
     es_model *model;
     gsl_rng *rng;
@@ -19,6 +37,7 @@ typedef struct es_walker {
     double max_drift;
     int64_t replica;       /* id of the configuration this walker carries (swaps with it) */
     int64_t last_end;      /* replica exchange: -1 none yet, 0 lowest window, 1 highest */
+    es_md *md;             /* Wang-Landau dynamics, or NULL (single-parameter moves) */
 } es_walker;
 
 /* A walker for stream `index` of `seed`, its model cloned from proto and drawn uniformly. */
@@ -36,6 +55,20 @@ es_status es_walker_approach(es_walker *w, const es_grid *g, const es_span *span
  * far starting at one_over_t_moves and `reached` bins. ln_f = 0 samples without updating. */
 void es_walker_run(es_walker *w, const es_grid *g, const es_span *span, uint64_t sweeps,
                    double ln_f, uint64_t one_over_t_moves, long reached);
+
+/* Wang-Landau dynamics (w->md set; the model has params and gradient): walk into the grid
+ * by descending the distance to it (backtracking steps along its gradient, random steps when
+ * stuck), at most max_steps gradient evaluations; then `steps` Langevin steps of all
+ * parameters with ln f (or 1/t as in es_walker_run, one step counting as one move) and the
+ * kernel update of the private ln g. ln_f = 0 samples without updating (burn-in). */
+es_status es_walker_approach_md(es_walker *w, const es_grid *g, const es_span *span,
+                                uint64_t max_steps, es_err *err);
+void es_walker_run_md(es_walker *w, const es_grid *g, const es_span *span, uint64_t steps,
+                      double ln_f, uint64_t one_over_t_steps, long reached);
+/* Scale dt so that the mean Metropolis-Hastings acceptance probability of the steps since
+ * the last call approaches target (burn-in and, while ln g is rough, every meeting before
+ * the 1/t phase). */
+void es_walker_md_adapt(es_walker *w, double target);
 
 /* Full recompute of the model (drift control); updates x, y, bin and max_drift. */
 void es_walker_refresh(es_walker *w, const es_grid *g, const es_span *span);

@@ -105,7 +105,7 @@ int es_window_schedule(es_window *w, const es_wl_params *p, uint64_t sweeps, lon
         if (window_add_stage(w, row, err) != ES_OK)
             return 0;
         w->ln_f *= 0.5;
-        if (p->method == ES_WL_1T && w->ln_f < one_over_t) {
+        if (p->method != ES_WL_FLAT && w->ln_f < one_over_t) {
             w->phase = 2;
             w->ln_f = one_over_t;
         }

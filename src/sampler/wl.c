@@ -44,9 +44,14 @@ es_status es_wl_params_from_config(es_wl_params *p, const es_config *cfg, const 
         p->method = ES_WL_FLAT;
     else if (strcmp(cfg->sampler_method, "1/t") == 0)
         p->method = ES_WL_1T;
+    else if (strcmp(cfg->sampler_method, "wlmd") == 0)
+        p->method = ES_WL_MD;
     else
-        return es_err_set(err, ES_ECONFIG, "[sampler] method = %s; allowed: wl|1/t",
+        return es_err_set(err, ES_ECONFIG, "[sampler] method = %s; allowed: wl|1/t|wlmd",
                           cfg->sampler_method);
+    p->dt = cfg->sampler_dt;
+    p->kernel = cfg->sampler_kernel;
+    p->mala = (int)cfg->sampler_mala;
     p->flatness = cfg->sampler_flatness;
     p->check_every = cfg->sampler_check_every;
     p->ln_f_initial = 1.0;
@@ -123,6 +128,11 @@ bad:
 
 /* ---------------------------------------------------------------- lifecycle */
 
+const char *es_wl_method_name(es_wl_method m)
+{
+    return m == ES_WL_MD ? "wlmd" : m == ES_WL_1T ? "1/t" : "wl";
+}
+
 void es_wl_free(es_wl *wl)
 {
     if (!wl)
@@ -141,7 +151,14 @@ void es_wl_free(es_wl *wl)
 
 es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *model, es_err *err)
 {
-    const long n_dof = (long)model->ops->n_dof(model->ctx);
+    long n_dof = (long)model->ops->n_dof(model->ctx);
+    const int md = p->method == ES_WL_MD;
+    if (md && (!model->ops->gradient || !model->ops->params)) {
+        es_err_set(err, ES_ECONFIG, "[sampler] method = wlmd needs differentiable macro-variables; "
+                   "model %s has none (wlmd works with particles and continuous networks)",
+                   model->ops->name);
+        return NULL;
+    }
     if (p->walkers < 1 || p->windows < 1 || p->windows > ES_WL_MAX_WINDOWS ||
         !(p->ln_f_final > 0) || !(p->ln_f_initial > p->ln_f_final) || n_dof < 1) {
         es_err_set(err, ES_ECONFIG, "Wang-Landau: need walkers >= 1, 1 <= windows <= %d and "
@@ -154,10 +171,17 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
     wl->p = *p;
     wl->g = *g;
     wl->proto = model;
-    wl->n_dof = n_dof;
     wl->nbins = es_grid_nbins(g);
     /* Meetings cost a thread barrier: keep segments at >= ~1e5 moves unless told otherwise. */
     wl->check_every = p->check_every > 0 ? p->check_every : (ES_WL_AUTO_MOVES + n_dof - 1) / n_dof;
+    if (md) { /* a Langevin step moves every parameter: it is one move, and one sweep */
+        long auto_steps = ES_WL_AUTO_MD_UPDATES / n_dof;
+        auto_steps = auto_steps < 20 ? 20 : auto_steps > ES_WL_AUTO_MOVES ? ES_WL_AUTO_MOVES
+                                                                           : auto_steps;
+        wl->check_every = p->check_every > 0 ? p->check_every : auto_steps;
+        n_dof = 1;
+    }
+    wl->n_dof = n_dof;
     wl->exchange_every = p->exchange_every > 0 ? p->exchange_every : wl->check_every;
     wl->nwin = p->windows;
 
@@ -208,6 +232,18 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
             }
             wk->replica = (int64_t)idx;
             wk->last_end = -1;
+            if (md) {
+                double b, dt = p->dt;
+                size_t n = model->ops->n_dof(model->ctx);
+                model->ops->params(wk->model->ctx, &b);
+                if (!(dt > 0))
+                    dt = 0.5 * (0.01 * b) * (0.01 * b);
+                if (!(wk->md = es_md_alloc(n, dt, p->kernel, p->mala, err))) {
+                    es_walker_free(wk);
+                    es_wl_free(wl);
+                    return NULL;
+                }
+            }
             w->walkers[j] = wk;
             wl->all[(k - wl->win_lo) * p->walkers + j] = wk;
         }
@@ -299,6 +335,21 @@ es_status es_wl_start(es_wl *wl, es_err *err)
     for (int i = 0; i < wl->n_all; i++) {
         es_walker *wk = wl->all[i];
         const es_span *span = &win_of(wl, i)->span;
+        if (wk->md) {
+            if (es_walker_approach_md(wk, &wl->g, span, (uint64_t)wl->p.approach_sweeps,
+                                      &werr[i]) != ES_OK)
+                continue;
+            if (wl->p.burn_in > 0) { /* tune dt in 20 rounds without accumulating, then freeze */
+                uint64_t round = ((uint64_t)wl->p.burn_in + 19) / 20;
+                for (int k = 0; k < 20; k++) {
+                    es_walker_run_md(wk, &wl->g, span, round, 0.0, 0, 0);
+                    es_walker_md_adapt(wk, wl->p.target_acceptance);
+                }
+                es_walker_refresh(wk, &wl->g, span);
+                wk->accepted = wk->tried = 0;
+            }
+            continue;
+        }
         if (es_walker_approach(wk, &wl->g, span, max_moves, &werr[i]) != ES_OK)
             continue;
         /* Burn-in: tune the model's step sizes in 20 rounds of plain moves inside the window
@@ -449,7 +500,13 @@ es_status es_wl_advance(es_wl *wl, es_err *err)
         uint64_t t_moves = w->phase == 2 && !w->converged ? wl->sweeps * (uint64_t)wl->n_dof : 0;
         memcpy(wk->ln_g, w->ln_g, (size_t)wl->nbins * sizeof(double));
         memset(wk->hist, 0, (size_t)wl->nbins * sizeof(uint64_t));
-        es_walker_run(wk, &wl->g, &w->span, seg, w->ln_f, t_moves, w->n_reached);
+        if (wk->md) {
+            es_walker_run_md(wk, &wl->g, &w->span, seg, w->ln_f, t_moves, w->n_reached);
+            /* ln g is still rough before the 1/t phase: keep dt matched to it; frozen after */
+            if (w->phase != 2)
+                es_walker_md_adapt(wk, wl->p.target_acceptance);
+        } else
+            es_walker_run(wk, &wl->g, &w->span, seg, w->ln_f, t_moves, w->n_reached);
         es_walker_refresh(wk, &wl->g, &w->span);
     }
     wl->sweeps += seg;
@@ -529,7 +586,7 @@ static double wl_eta(const es_wl *wl, double seconds)
         if (w->converged)
             continue;
         double e = -1;
-        if (p->method == ES_WL_1T) {
+        if (p->method != ES_WL_FLAT) {
             double final_sweeps = (double)w->n_reached / p->ln_f_final / (double)wl->n_dof;
             e = (final_sweeps - (double)wl->sweeps) / rate;
         } else if (w->last_stage_seconds > 0) {
@@ -588,6 +645,14 @@ void es_wl_get_report(const es_wl *wl, es_wl_report *r)
     r->stages = wl->stages;
     r->acceptance = wl->acceptance;
     r->max_drift = wl->max_drift;
+    for (int i = 0; i < wl->n_all; i++) {
+        const es_walker *wk = wl->all[i];
+        if (wk->md) {
+            double b;
+            wk->model->ops->params(wk->model->ctx, &b);
+            r->md_step += sqrt(2.0 * wk->md->dt) / b / (double)wl->n_all;
+        }
+    }
     r->eta_seconds = done_here(wl) ? 0 : wl_eta(wl, r->seconds);
 }
 
@@ -640,7 +705,7 @@ es_status es_wl_result(const es_wl *wl_in, es_dos *out, es_err *err)
     es_wl_get_report(wl, &r);
     snprintf(out->x_variable, sizeof out->x_variable, "%s", m->x_variable);
     snprintf(out->y_variable, sizeof out->y_variable, "%s", m->dims == 2 ? m->y_variable : "none");
-    snprintf(out->method, sizeof out->method, "%s", wl->p.method == ES_WL_1T ? "1/t" : "wl");
+    snprintf(out->method, sizeof out->method, "%s", es_wl_method_name(wl->p.method));
     out->ln_f = r.ln_f;
     out->flatness = r.flatness;
     out->sweeps = wl->sweeps;

@@ -73,11 +73,11 @@ static es_status pack_local(const es_wl *wl, es_records *rs, es_err *err)
             ADD(name, ES_REC_U8, state_size(wl), buf);
             snprintf(name, sizeof name, "w%d/walker%d/rng", k, j);
             ADD(name, ES_REC_U8, gsl_rng_size(wk->rng), gsl_rng_state(wk->rng));
-            double wf[3] = {wk->x, wk->y, wk->max_drift};
+            double wf[4] = {wk->x, wk->y, wk->max_drift, wk->md ? wk->md->dt : 0.0};
             int64_t wi[5] = {wk->bin, (int64_t)wk->accepted, (int64_t)wk->tried, wk->replica,
                              wk->last_end};
             snprintf(name, sizeof name, "w%d/walker%d/f64", k, j);
-            ADD(name, ES_REC_F64, 3, wf);
+            ADD(name, ES_REC_F64, 4, wf);
             snprintf(name, sizeof name, "w%d/walker%d/i64", k, j);
             ADD(name, ES_REC_I64, 5, wi);
         }
@@ -192,7 +192,7 @@ static es_status unpack_check(es_wl *wl, const es_records *rs, es_err *err)
                 st = need(rs, name, ES_REC_U8, gsl_rng_size(wl->all[0]->rng), err);
             snprintf(name, sizeof name, "w%d/walker%d/f64", k, j);
             if (st == ES_OK)
-                st = need(rs, name, ES_REC_F64, 3, err);
+                st = need(rs, name, ES_REC_F64, 4, err);
             snprintf(name, sizeof name, "w%d/walker%d/i64", k, j);
             if (st == ES_OK)
                 st = need(rs, name, ES_REC_I64, 5, err);
@@ -301,19 +301,21 @@ static es_status unpack_apply(es_wl *wl, const es_records *rs, es_err *err)
         }
         for (int j = 0; es_wl_local(wl, k) && j < w->n_walkers; j++) {
             es_walker *wk = w->walkers[j];
-            double wf[3];
+            double wf[4];
             int64_t wi[5];
             snprintf(name, sizeof name, "w%d/walker%d/state", k, j);
             wk->model->ops->load_state(wk->model->ctx, es_records_get(rs, name)->data, err);
             snprintf(name, sizeof name, "w%d/walker%d/rng", k, j);
             es_records_copy(rs, name, ES_REC_U8, gsl_rng_size(wk->rng), gsl_rng_state(wk->rng), err);
             snprintf(name, sizeof name, "w%d/walker%d/f64", k, j);
-            es_records_copy(rs, name, ES_REC_F64, 3, wf, err);
+            es_records_copy(rs, name, ES_REC_F64, 4, wf, err);
             snprintf(name, sizeof name, "w%d/walker%d/i64", k, j);
             es_records_copy(rs, name, ES_REC_I64, 5, wi, err);
             wk->x = wf[0];
             wk->y = wf[1];
             wk->max_drift = wf[2];
+            if (wk->md && wf[3] > 0)
+                wk->md->dt = wf[3];
             wk->bin = (long)wi[0];
             wk->accepted = (uint64_t)wi[1];
             wk->tried = (uint64_t)wi[2];
