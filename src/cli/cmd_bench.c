@@ -7,6 +7,7 @@
 #include "entroscape/models.h"
 #include "entroscape/nn.h"
 #include "entroscape/rng.h"
+#include <gsl/gsl_randist.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -35,6 +36,12 @@ static void bench_usage(FILE *f)
             "                           recompute (sampler.refresh) of the timed run\n"
             "  bytes_per_walker         caches, parameters and scratch of one model instance\n"
             "                           (bytes_shared: data all instances share)\n"
+            "  wlmd_steps_per_s         Wang-Landau dynamics steps (sampler.method = wlmd): all\n"
+            "                           parameters displaced, then forward and backward passes\n"
+            "                           for x and y and their gradients (accuracy axes replaced\n"
+            "                           by ln train loss and the smoothed test accuracy, named\n"
+            "                           on the wlmd_variables line); wlmd_parameter_updates_per_s\n"
+            "                           = steps x parameters, comparable with moves_per_s_*\n"
             "Each mode runs S seconds (default 2) from the config's initial state (sampler.init)\n"
             "on N threads (default 1; one model instance per thread, rates summed). A move is\n"
             "the sampler's: one parameter, chosen uniformly, displaced by U(-step, step); moves\n"
@@ -62,23 +69,45 @@ static double thread_cpu_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* One Wang-Landau dynamics step as the sampler takes it, without the bookkeeping: every
+ * parameter displaced by N(0, (0.001 b)^2) and reflected into the box, then x, y and both
+ * gradients by forward and backward passes. */
+static void md_step(es_model *m, gsl_rng *rng, double *gx, double *gy)
+{
+    double b, x, y = 0, *p = m->ops->params(m->ctx, &b);
+    size_t n = m->ops->n_dof(m->ctx);
+    for (size_t i = 0; i < n; i++) {
+        double v = p[i] + 0.001 * b * gsl_ran_gaussian_ziggurat(rng, 1.0);
+        p[i] = v > b ? 2 * b - v : v < -b ? -2 * b - v : v;
+    }
+    m->ops->gradient(m->ctx, &x, &y, gx, m->dims == 2 ? gy : NULL);
+}
+
 /* One timed run of an instance cloned from proto, stream (seed, index), for `seconds`
- * (at least `min_moves` moves). */
-static es_status timed_run(const es_model *proto, uint64_t seed, int index, double seconds,
-                           uint64_t min_moves, bench_run *out, es_err *err)
+ * (at least `min_moves` moves): single-parameter moves, or wlmd steps when md is set. */
+static es_status timed_run(const es_model *proto, int md, uint64_t seed, int index,
+                           double seconds, uint64_t min_moves, bench_run *out, es_err *err)
 {
     es_model *m = es_model_clone(proto, err);
     gsl_rng *rng = m ? es_rng_alloc(seed, (uint64_t)index, err) : NULL;
-    if (!m || !rng) {
+    size_t n = m ? m->ops->n_dof(m->ctx) : 0;
+    double *gx = md ? calloc(n, sizeof *gx) : NULL, *gy = md ? calloc(n, sizeof *gy) : NULL;
+    if (!m || !rng || (md && (!gx || !gy))) {
         es_model_free(m);
-        return err->status ? err->status : ES_ENOMEM;
+        if (rng)
+            gsl_rng_free(rng);
+        free(gx);
+        free(gy);
+        return err->status ? err->status : es_err_set(err, ES_ENOMEM, "out of memory");
     }
     const es_model_ops *ops = m->ops;
     uint64_t moves = 0, acc = 0;
     double c0 = thread_cpu_seconds(), t0 = es_seconds(), t = t0;
     for (;;) {
         double x, y;
-        if (ops->propose(m->ctx, rng) == ES_OK) {
+        if (md) {
+            md_step(m, rng, gx, gy);
+        } else if (ops->propose(m->ctx, rng) == ES_OK) {
             ops->observe_proposed(m->ctx, &x, &y);
             if (gsl_rng_uniform(rng) < 0.5) {
                 ops->accept(m->ctx);
@@ -103,12 +132,14 @@ static es_status timed_run(const es_model *proto, uint64_t seed, int index, doub
     out->drift = ops->recompute(m->ctx);
     gsl_rng_free(rng);
     es_model_free(m);
+    free(gx);
+    free(gy);
     return ES_OK;
 }
 
 /* `threads` timed runs at once; rate = summed moves / longest time; cpu_rate = summed moves
  * per CPU second of each thread, summed. */
-static es_status timed(const es_model *proto, uint64_t seed, int threads, double seconds,
+static es_status timed(const es_model *proto, int md, uint64_t seed, int threads, double seconds,
                        double *rate, double *cpu_rate, double *drift, uint64_t *moves0,
                        es_err *err)
 {
@@ -121,7 +152,7 @@ static es_status timed(const es_model *proto, uint64_t seed, int threads, double
     }
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
     for (int t = 0; t < threads; t++)
-        timed_run(proto, seed, t, seconds, 4, &runs[t], &errs[t]);
+        timed_run(proto, md, seed, t, seconds, 4, &runs[t], &errs[t]);
     es_status st = ES_OK;
     double tmax = 0, total = 0;
     *drift = 0;
@@ -232,6 +263,40 @@ static int take_seconds(int *argc, char **argv, double *seconds, es_err *err)
     return 1;
 }
 
+/* wlmd_steps_per_s: Wang-Landau dynamics steps of the same network, with accuracies replaced
+ * by what wlmd samples (x: ln train loss; y: the smoothed test accuracy). */
+static es_status bench_wlmd(const es_config *cfg, uint64_t seed, int threads, double seconds,
+                            es_err *err)
+{
+    es_config cm = *cfg;
+    snprintf(cm.sampler_method, sizeof cm.sampler_method, "wlmd");
+    if (strcmp(cm.sampler_x, "train_acc") == 0 || strcmp(cm.sampler_x, "train_correct") == 0)
+        snprintf(cm.sampler_x, sizeof cm.sampler_x, "ln_train_loss");
+    if (strcmp(cm.sampler_y, "test_correct") == 0)
+        snprintf(cm.sampler_y, sizeof cm.sampler_y, "test_acc");
+    es_model *m = es_model_create(&cm, err);
+    if (!m)
+        return err->status;
+    gsl_rng *r = es_rng_alloc(seed, 0, err);
+    if (!r) {
+        es_model_free(m);
+        return err->status;
+    }
+    m->ops->randomize(m->ctx, r);
+    gsl_rng_free(r);
+    double rate = 0, cpu = 0, drift = 0;
+    uint64_t steps = 0;
+    es_status st = timed(m, 1, seed, threads, seconds, &rate, &cpu, &drift, &steps, err);
+    if (st == ES_OK) {
+        printf("wlmd_variables %s %s\n", m->x_variable, m->dims == 2 ? m->y_variable : "none");
+        printf("wlmd_steps_per_s %.6g\n", rate);
+        printf("wlmd_steps_per_cpu_s %.6g\n", cpu);
+        printf("wlmd_parameter_updates_per_s %.6g\n", rate * (double)m->ops->n_dof(m->ctx));
+    }
+    es_model_free(m);
+    return st;
+}
+
 int es_cmd_bench(int argc, char **argv)
 {
     es_err err = {0};
@@ -255,6 +320,9 @@ int es_cmd_bench(int argc, char **argv)
     es_config ci = cfg, cf = cfg;
     snprintf(ci.sampler_move, sizeof ci.sampler_move, "single");
     snprintf(cf.sampler_move, sizeof cf.sampler_move, "full");
+    if (strcmp(cfg.sampler_method, "wlmd") == 0) /* single-parameter moves: a WL schedule */
+        snprintf(ci.sampler_method, sizeof ci.sampler_method, "1/t");
+    snprintf(cf.sampler_method, sizeof cf.sampler_method, "%s", ci.sampler_method);
     es_model *inc = es_model_create(&ci, &err);
     if (!inc)
         return es_cli_fail(&err);
@@ -310,9 +378,9 @@ int es_cmd_bench(int argc, char **argv)
 
     double rate_f = 0, rate_i = 0, cpu_f = 0, cpu_i = 0, drift_f = 0, drift_i = 0;
     uint64_t moves_f = 0, moves_i = 0;
-    es_status st = timed(ful, seed, threads, seconds, &rate_f, &cpu_f, &drift_f, &moves_f, &err);
+    es_status st = timed(ful, 0, seed, threads, seconds, &rate_f, &cpu_f, &drift_f, &moves_f, &err);
     if (st == ES_OK)
-        st = timed(inc, seed, threads, seconds, &rate_i, &cpu_i, &drift_i, &moves_i, &err);
+        st = timed(inc, 0, seed, threads, seconds, &rate_i, &cpu_i, &drift_i, &moves_i, &err);
     double lock = 0;
     if (st == ES_OK) {
         /* the full run's moves of thread 0, replayed in lockstep (bounded to keep it short) */
@@ -332,7 +400,8 @@ int es_cmd_bench(int argc, char **argv)
         es_network_stats sf;
         es_network_stats_get(ful, &sf);
         printf("bytes_per_walker_full %zu\n", sf.bytes_per_walker);
-        /* wlmd_steps_per_s: printed once a model supports Wang-Landau molecular dynamics */
+        fflush(stdout);
+        st = bench_wlmd(&cfg, seed, threads, seconds, &err);
     }
     es_model_free(inc);
     es_model_free(ful);

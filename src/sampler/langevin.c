@@ -191,7 +191,7 @@ static double fold_lnpdf(double v, double mu, double s, double b)
  * than MD_MAX_DRIFT proposal widths (a truncated drift, MALTA: Roberts and Tweedie 1996).
  * Early on ln g is rough and its slopes huge; an untruncated drift then overshoots and no
  * step is accepted. Any drift that depends only on the state keeps MALA exact. */
-#define MD_MAX_DRIFT 2.0
+#define MD_MAX_DRIFT 0.5
 static double drift_scale(const double *gx, const double *gy, size_t n, int two, double sx,
                           double sy, double dt, double sd)
 {
