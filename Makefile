@@ -101,11 +101,21 @@ test: setup data
 	    build-mpi/entroscape >/dev/null)
 	@tests/run.sh $(TEST_BIN)
 
+# The paper's Fig. 1a network (spiral, 2-6-6-6-2, 116 parameters): 20 Adam runs, the landscape
+# (configs/demo-spiral.ini: at most 7 minutes), the analysis table and the figures.
 demo: setup
 	@$(MAKE) --no-print-directory all
 	@mkdir -p out
-	./entroscape run configs/demo.ini -o out/demo.h5
-	./entroscape info out/demo.h5
+	./entroscape train configs/spiral-3x6.ini --set train.runs=20 -o out/demo-train.h5 --quiet
+	./entroscape run configs/demo-spiral.ini --threads 2 -o out/demo.h5
+	set -o pipefail; ./entroscape analyze out/demo.h5 --sgd out/demo-train.h5 | tee out/demo-analysis.txt
+	./entroscape plot out/demo.h5 --sgd out/demo-train.h5 -o out/demo-figures
+	@echo
+	@echo "demo: landscape        out/demo.h5 (/dos, /analysis; ./entroscape info out/demo.h5)"
+	@echo "      Adam runs        out/demo-train.h5 (/sgd)"
+	@echo "      analysis table   out/demo-analysis.txt"
+	@echo "      figures          out/demo-figures/demo-landscape.png (the paper's Fig. 1a),"
+	@echo "                       demo-advantage.png, demo-convergence.png, demo-histogram.png"
 
 bench: all
 	@scripts/bench.sh
