@@ -410,14 +410,15 @@ void es_plot_advantage(FILE *f, es_plot_format fmt, const char *path, const es_a
     char yl[240];
     snprintf(yl, sizeof yl, "%s\n(positive: high-entropy states generalise better)", adv);
     label(f, "y", yl);
-    fputs("set xzeroaxis lt -1 lw 1\nplot ", f);
+    fputs("set xzeroaxis lt -1 lw 1\n", f);
     if (n_adv)
-        fputs("$ADV using 1:2 with lines lw 1.5 lc rgb '#d95f02' notitle, \\\n  "
+        fputs("plot $ADV using 1:2 with lines lw 1.5 lc rgb '#d95f02' notitle, \\\n  "
               "$ADV using 1:2:3 with yerrorbars pt 7 ps 0.6 lc rgb '#d95f02' title "
               "'advantage +- standard error of the SGD/Adam mean (the landscape''s own error "
               "is not included)'\n", f);
-    else
-        fputs("NaN title 'no x bin has both a landscape and SGD/Adam states'\n", f);
+    else   /* an explicit range: gnuplot refuses to autoscale a plot of NaN only */
+        fputs("set yrange [-1:1]\nplot NaN title 'no x bin has both a landscape and "
+              "SGD/Adam states'\n", f);
     fputs("unset multiplot\nunset output\n", f);
 }
 
@@ -483,12 +484,14 @@ void es_plot_compare_levels(FILE *f, es_plot_format fmt, const char *path,
     es_plot_begin(f, fmt, 1000, 700, path);
     size_t series_n = n_levels + 1;
     double width = 0.6 / (double)series_n;
+    int any_finite = 0;
     for (size_t k = 0; k < series_n; k++) {
         fprintf(f, "$L%zu << EOD\n", k);
         for (size_t i = 0; i < n; i++) {
             double pos = (double)i + ((double)k - 0.5 * (double)(series_n - 1)) * width;
             double v = k < n_levels ? at[i * n_levels + k].advantage : mean[i].advantage;
             double e = k < n_levels ? at[i * n_levels + k].err : mean[i].err;
+            any_finite |= isfinite(v);
             fprintf(f, "%.10g ", pos);
             es_plot_num(f, v);
             fputc(' ', f);
@@ -518,6 +521,8 @@ void es_plot_compare_levels(FILE *f, es_plot_format fmt, const char *path,
     }
     fputs(")\nset grid noxtics\nset xzeroaxis lt -1 lw 1\n"
           "set key outside below center Left reverse maxrows 2 samplen 2\n", f);
+    if (!any_finite)   /* gnuplot refuses to autoscale a plot without a single point */
+        fputs("set yrange [-1:1]\n", f);
     fprintf(f, "set bmargin %d\nplot ", 8 + lines);
     for (size_t k = 0; k < series_n; k++) {
         char t[160];
