@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# scripts/sweep.sh: one config key over several values: train (the SGD/Adam baseline), run
+# (the landscape), analyze and plot each value, then `entroscape compare` over all of them.
+#
+#   scripts/sweep.sh [OPTIONS] KEY VALUE [VALUE...] -- CONFIG [CONFIG_TRAIN]
+#   scripts/sweep.sh model.hidden 6,6,6 15,15,15 -- \
+#       configs/wl-spiral-3x6-loss-acc.ini configs/spiral-3x6.ini
+#
+# Run `scripts/sweep.sh --help` for the options. Exit codes: 0 success, 1 a step failed,
+# 2 usage error.
+set -euo pipefail
+
+prog=sweep.sh
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+usage() {
+    cat <<'EOF'
+usage: scripts/sweep.sh [OPTIONS] KEY VALUE [VALUE...] -- CONFIG [CONFIG_TRAIN]
+
+For each VALUE of the config key KEY (section.key, e.g. model.hidden):
+  1. train    entroscape train CONFIG_TRAIN --set KEY=VALUE   -> DIR/TAG-train.h5
+              (CONFIG_TRAIN: the second config; without it, CONFIG itself when it has a
+              [train] section; otherwise no training and no SGD/Adam comparison).
+              A KEY of [sampler] or [output] does not change the training: one training
+              run (DIR/NAME-train.h5) is then shared by all values.
+  2. run      entroscape run CONFIG --set KEY=VALUE           -> DIR/TAG.h5
+  3. analyze  entroscape analyze DIR/TAG.h5 --sgd TRAIN       -> DIR/TAG.analysis.txt
+  4. plot     entroscape plot DIR/TAG.h5 --sgd TRAIN -o DIR/figures
+and finally
+  5. compare  entroscape compare DIR/*.h5 -o DIR/compare      -> DIR/compare.txt, .tsv
+              and DIR/compare/NAME-advantage.png, NAME-levels.png
+TAG is NAME-KEY-VALUE with dots in KEY as '_' and commas in VALUE as 'x'
+(e.g. wl-spiral-3x6-loss-acc-model_hidden-15x15x15); NAME is CONFIG's name.
+
+Options:
+  -o, --out DIR        output directory (default: out/sweep-NAME-KEY)
+  --set K=V            extra override for `run` (repeatable), e.g. --set sampler.max_seconds=60
+  --train-set K=V      extra override for `train` (repeatable), e.g. --train-set train.runs=20
+  --seconds S          shorthand for --set sampler.max_seconds=S (a time budget per value)
+  --init-from-train    start the walkers from the trained networks
+                       (--set sampler.init=sgd:DIR/TAG-train.h5 for each value)
+  --threads N          threads for train and run (default: all cores)
+  --at X,X,...         x levels for compare (default: 25/50/75% of the common x range)
+  --force              redo every step, even where its output exists (default: reuse it)
+  --resume             continue runs that stopped unconverged at their time budget from
+                       their checkpoints DIR/TAG.ckpt.h5 (a run interrupted before it wrote
+                       DIR/TAG.h5 resumes from its checkpoint without this option)
+  --slurm              submit to SLURM instead of running here: one array task per value
+                       (scripts/slurm/sweep-array.sbatch, which trains and runs, resuming
+                       from checkpoints across resubmissions) and a compare job
+                       (scripts/slurm/sweep-compare.sbatch) that waits for them; extra
+                       sbatch options go in SBATCH_ARGS (e.g. SBATCH_ARGS="--time=8:00:00")
+  -n, --dry-run        print the commands, run nothing
+  -h, --help           this help
+
+Environment: ENTROSCAPE (default: ./entroscape of this repository).
+Exit codes: 0 success, 1 a step failed, 2 usage error.
+EOF
+}
+
+die_usage() { echo "$prog: $*" >&2; echo "(scripts/sweep.sh --help for usage)" >&2; exit 2; }
+die() { echo "$prog: $*" >&2; exit 1; }
+
+out_dir="" threads="" at="" force=0 resume_runs=0 slurm=0 dry=0 init_from_train=0
+run_sets=() train_sets=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -h|--help) usage; exit 0 ;;
+        -o|--out) [ $# -ge 2 ] || die_usage "$1 needs a directory"; out_dir=$2; shift 2 ;;
+        --set) [ $# -ge 2 ] || die_usage "--set needs section.key=value"; run_sets+=("$2"); shift 2 ;;
+        --set=*) run_sets+=("${1#--set=}"); shift ;;
+        --train-set) [ $# -ge 2 ] || die_usage "--train-set needs section.key=value"; train_sets+=("$2"); shift 2 ;;
+        --train-set=*) train_sets+=("${1#--train-set=}"); shift ;;
+        --seconds) [ $# -ge 2 ] || die_usage "--seconds needs a number"; run_sets+=("sampler.max_seconds=$2"); shift 2 ;;
+        --init-from-train) init_from_train=1; shift ;;
+        --threads) [ $# -ge 2 ] || die_usage "--threads needs a number"; threads=$2; shift 2 ;;
+        --at) [ $# -ge 2 ] || die_usage "--at needs X,X,..."; at=$2; shift 2 ;;
+        --force) force=1; shift ;;
+        --resume) resume_runs=1; shift ;;
+        --slurm) slurm=1; shift ;;
+        -n|--dry-run) dry=1; shift ;;
+        --) die_usage "KEY and VALUEs come before '--'" ;;
+        -*) die_usage "unknown option '$1'" ;;
+        *) break ;;
+    esac
+done
+
+[ $# -ge 1 ] || die_usage "missing KEY VALUE... -- CONFIG [CONFIG_TRAIN]"
+key=$1
+shift
+[[ "$key" =~ ^[a-z]+\.[a-z_]+$ ]] || die_usage "KEY '$key' is not of the form section.key (e.g. model.hidden)"
+values=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+    values+=("$1")
+    shift
+done
+[ $# -gt 0 ] || die_usage "missing '--' before CONFIG"
+shift
+[ ${#values[@]} -ge 1 ] || die_usage "no VALUEs given for $key"
+[ $# -ge 1 ] || die_usage "missing CONFIG after '--'"
+[ $# -le 2 ] || die_usage "too many arguments after '--': $* (expected CONFIG [CONFIG_TRAIN])"
+config=$1
+train_config=${2:-}
+[ -f "$config" ] || die_usage "config '$config' not found"
+[ -z "$train_config" ] || [ -f "$train_config" ] || die_usage "training config '$train_config' not found"
+for v in "${values[@]}"; do
+    [[ "$v" =~ ^[A-Za-z0-9_.,:+-]+$ ]] || die_usage "value '$v' has characters other than letters, digits and _ . , : + -"
+done
+dup=$(printf '%s\n' "${values[@]}" | sort | uniq -d | head -n1)
+[ -z "$dup" ] || die_usage "value '$dup' given twice"
+for s in "${run_sets[@]}" "${train_sets[@]}"; do
+    [[ "$s" =~ ^[a-z]+\.[a-z_]+=.*$ ]] || die_usage "override '$s' is not of the form section.key=value"
+done
+[ -z "$threads" ] || [[ "$threads" =~ ^[1-9][0-9]*$ ]] || die_usage "--threads '$threads' is not a positive integer"
+
+# Training: the second config, else CONFIG itself when it has a [train] section.
+if [ -z "$train_config" ] && grep -q '^[[:space:]]*\[train\]' "$config"; then
+    train_config=$config
+fi
+
+name=$(basename "$config" .ini)
+keytag=${key//./_}
+[ -n "$out_dir" ] || out_dir="out/sweep-$name-$keytag"
+E=${ENTROSCAPE:-$root/entroscape}
+
+tag_of() { local v=$1; echo "$name-$keytag-${v//,/x}"; }
+
+# Print a command, then run it (unless --dry-run). Output of the command goes where the
+# caller sends it.
+run_cmd() {
+    printf '+' >&2
+    printf ' %q' "$@" >&2
+    printf '\n' >&2
+    [ "$dry" -eq 1 ] || "$@"
+}
+
+# --- SLURM: one array task per value, then a compare job ------------------------------
+if [ "$slurm" -eq 1 ]; then
+    command -v sbatch >/dev/null 2>&1 || die "--slurm: sbatch not found (is this a SLURM login node?)"
+    [ "$dry" -eq 1 ] || mkdir -p "$out_dir"
+    last=$(( ${#values[@]} - 1 ))
+    # sweep-array.sbatch reads these (exported to the array tasks and their resubmissions).
+    export SWEEP_OUT_DIR=$out_dir SWEEP_TRAIN_CONFIG=$train_config SWEEP_INIT_FROM_TRAIN=$init_from_train
+    SWEEP_RUN_SETS=$(printf '%s\n' "${run_sets[@]}")
+    SWEEP_TRAIN_SETS=$(printf '%s\n' "${train_sets[@]}")
+    export SWEEP_RUN_SETS SWEEP_TRAIN_SETS ENTROSCAPE=$E
+    sb_args=()
+    # shellcheck disable=SC2206  # SBATCH_ARGS is split on whitespace on purpose
+    [ -z "${SBATCH_ARGS:-}" ] || sb_args=(${SBATCH_ARGS})
+    jobname="entroscape-sweep-$name-$keytag"
+    if [ "$dry" -eq 1 ]; then
+        run_cmd sbatch --parsable --job-name="$jobname" --array="0-$last" "${sb_args[@]}" \
+            "$root/scripts/slurm/sweep-array.sbatch" "$config" "$key" "${values[@]}"
+        run_cmd sbatch --dependency=afterany:JOBID --job-name="$jobname-compare" "${sb_args[@]}" \
+            "$root/scripts/slurm/sweep-compare.sbatch" "$out_dir" "$jobname" "$name" "$key" "${values[@]}"
+        exit 0
+    fi
+    jid=$(run_cmd sbatch --parsable --job-name="$jobname" --array="0-$last" "${sb_args[@]}" \
+        --output="$out_dir/slurm-%A_%a.log" \
+        "$root/scripts/slurm/sweep-array.sbatch" "$config" "$key" "${values[@]}") \
+        || die "sbatch of the array failed"
+    jid=${jid%%;*}
+    cid=$(run_cmd sbatch --parsable --dependency="afterany:$jid" --job-name="$jobname-compare" \
+        "${sb_args[@]}" --output="$out_dir/slurm-compare-%j.log" \
+        "$root/scripts/slurm/sweep-compare.sbatch" "$out_dir" "$jobname" "$name" "$key" "${values[@]}") \
+        || die "sbatch of the compare job failed (the array $jid is queued)"
+    echo "$prog: submitted array job $jid (${#values[@]} tasks) and compare job ${cid%%;*}"
+    echo "$prog: results will be in $out_dir/ (compare: $out_dir/compare.txt, $out_dir/compare/)"
+    exit 0
+fi
+
+# --- locally -------------------------------------------------------------------------
+[ -x "$E" ] || die "$E not found or not executable: run make (or set ENTROSCAPE)"
+[ "$dry" -eq 1 ] || mkdir -p "$out_dir/figures" "$out_dir/compare"
+thr=()
+[ -z "$threads" ] || thr=(--threads "$threads")
+sets_of() { local s; for s in "$@"; do printf -- '--set\n%s\n' "$s"; done; }
+
+shared_train=0
+case "$key" in sampler.*|output.*) shared_train=1 ;; esac
+
+t_start=$SECONDS
+results=()
+for v in "${values[@]}"; do
+    tag=$(tag_of "$v")
+    out="$out_dir/$tag.h5" log="$out_dir/$tag.log"
+    echo "== $key = $v -> $out" >&2
+    train_out=""
+    if [ -n "$train_config" ]; then
+        if [ "$shared_train" -eq 1 ]; then
+            train_out="$out_dir/$name-train.h5"
+            tset=()
+        else
+            train_out="$out_dir/$tag-train.h5"
+            tset=(--set "$key=$v")
+        fi
+        if [ "$force" -eq 1 ] || [ ! -f "$train_out" ]; then
+            mapfile -t extra < <(sets_of "${train_sets[@]}")
+            run_cmd "$E" train "$train_config" "${tset[@]}" "${extra[@]}" "${thr[@]}" \
+                -o "$train_out" --quiet || die "train failed for $key = $v"
+        else
+            echo "   $train_out exists: reused (--force to train again)" >&2
+        fi
+    fi
+    rset=("${run_sets[@]}")
+    [ "$init_from_train" -eq 0 ] || [ -z "$train_out" ] || rset+=("sampler.init=sgd:$train_out")
+    if [ "$init_from_train" -eq 1 ] && [ -z "$train_out" ]; then
+        die "--init-from-train: no training config (give CONFIG_TRAIN or a [train] section)"
+    fi
+    mapfile -t extra < <(sets_of "${rset[@]}")
+    ckpt="$out_dir/$tag.ckpt.h5"
+    if [ "$force" -eq 1 ] || [ ! -f "$out" ] || { [ "$resume_runs" -eq 1 ] && [ -f "$ckpt" ]; }; then
+        resume=()
+        if [ "$force" -eq 0 ] && [ -f "$ckpt" ]; then
+            resume=(--resume "$ckpt")
+            echo "   resuming from $ckpt" >&2
+        elif [ -f "$ckpt" ]; then
+            [ "$dry" -eq 1 ] || rm -f "$ckpt"
+        fi
+        # A run that ends at its time budget (sampler.max_seconds) writes its result marked
+        # converged = 0 and leaves the checkpoint: --resume continues it later.
+        if [ "$dry" -eq 1 ]; then
+            run_cmd "$E" run "$config" --set "$key=$v" "${extra[@]}" "${thr[@]}" \
+                --set "output.checkpoint=$ckpt" "${resume[@]}" -o "$out"
+        else
+            run_cmd "$E" run "$config" --set "$key=$v" "${extra[@]}" "${thr[@]}" \
+                --set "output.checkpoint=$ckpt" "${resume[@]}" -o "$out" 2> >(tee "$log" >&2) \
+                || die "run failed for $key = $v (log: $log)"
+        fi
+    else
+        echo "   $out exists: reused (--force to run again)" >&2
+        [ ! -f "$ckpt" ] || echo "   (not converged: --resume continues it from $ckpt)" >&2
+    fi
+    sgd=()
+    [ -z "$train_out" ] || sgd=(--sgd "$train_out")
+    if [ "$dry" -eq 1 ]; then
+        run_cmd "$E" analyze "$out" "${sgd[@]}"
+    else
+        run_cmd "$E" analyze "$out" "${sgd[@]}" > "$out_dir/$tag.analysis.txt" \
+            || die "analyze failed for $out"
+        "$E" analyze "$out" "${sgd[@]}" --tsv --no-write > "$out_dir/$tag.analysis.tsv" \
+            || die "analyze --tsv failed for $out"
+    fi
+    run_cmd "$E" plot "$out" "${sgd[@]}" -o "$out_dir/figures" >&2 \
+        || echo "$prog: plot failed for $out (going on to the comparison)" >&2
+    results+=("$out")
+done
+
+atopt=()
+[ -z "$at" ] || atopt=(--at "$at")
+if [ ${#results[@]} -lt 2 ]; then
+    echo "$prog: one value only: nothing to compare" >&2
+else
+    if [ "$dry" -eq 1 ]; then
+        run_cmd "$E" compare "${results[@]}" "${atopt[@]}" -o "$out_dir/compare"
+    else
+        run_cmd "$E" compare "${results[@]}" "${atopt[@]}" -o "$out_dir/compare" \
+            > "$out_dir/compare.txt" || die "compare failed"
+        "$E" compare "${results[@]}" "${atopt[@]}" --tsv --no-plot > "$out_dir/compare.tsv" \
+            || die "compare --tsv failed"
+        cat "$out_dir/compare.txt"
+    fi
+fi
+[ "$dry" -eq 1 ] && exit 0
+echo
+echo "sweep of $key over ${values[*]} done in $(( SECONDS - t_start )) s:"
+echo "  landscapes   $out_dir/*.h5 (analysis tables: $out_dir/*.analysis.txt, .tsv)"
+echo "  figures      $out_dir/figures/"
+[ ${#results[@]} -lt 2 ] || echo "  comparison   $out_dir/compare.txt, $out_dir/compare.tsv, $out_dir/compare/"
