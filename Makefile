@@ -117,6 +117,14 @@ demo: setup
 	@echo "      figures          out/demo-figures/demo-landscape.png (the paper's Fig. 1a),"
 	@echo "                       demo-advantage.png, demo-convergence.png, demo-histogram.png"
 
+# Every task of the paper at CPU scale (scripts/reproduce.sh): train, run (REPRO_SECONDS of
+# sampling per landscape, default 1800: about 5.7 hours on 2 cores), analyze, plot, compare the
+# width series; writes docs/RESULTS.md. E.g. `make reproduce REPRO_SECONDS=240` (~1 hour).
+.PHONY: reproduce
+reproduce: setup data
+	@$(MAKE) --no-print-directory all
+	@scripts/reproduce.sh $(if $(REPRO_SECONDS),--seconds $(REPRO_SECONDS))
+
 bench: all
 	@scripts/bench.sh
 

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# scripts/reproduce.sh: every task of the paper at CPU scale (`make reproduce`): for each task
+# train the SGD/Adam baseline, sample the entropy landscape with a time budget, analyze, plot;
+# compare the width series; write docs/RESULTS.md from the numbers the program printed.
+#
+# Run `scripts/reproduce.sh --help` for the options. Exit codes: 0 every task done, 1 a task
+# failed (the others are still done and reported), 2 usage error.
+set -euo pipefail
+
+prog=reproduce.sh
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+usage() {
+    cat <<'EOF'
+usage: scripts/reproduce.sh [OPTIONS]
+
+Every task of the paper at CPU scale, one after the other:
+  spiral-3x6, spiral-3x15           S(train acc, test acc), the authors' Monte Carlo grid
+  regression-w30, -w100, -w300      spiral regression, S(ln train loss, ln test loss)
+  fmnist-cnn-c2, -c3, -c4           Fashion-MNIST 250/250, the 5-conv CNN, S(ln train loss, test acc)
+  boston                            Boston house prices, 13-10-1, S(ln train loss, ln test loss)
+  arithmetic                        (a + b) mod 23, 46-128-23, S(ln train loss, test acc)
+  text                              character LM on the KJV Bible, S(ln train loss, test acc)
+  (regression-w1000 with REPRO_W1000=1: 1,005,001 parameters)
+For each: entroscape train (configs/<training config>), entroscape run (configs/wl-*.ini,
+sampler.max_seconds = the budget), analyze --sgd, plot; then compare for the width series
+(spiral 3x6 vs 3x15, regression widths, CNN channels); then docs/RESULTS.md.
+
+Options:
+  --seconds S     time budget of each landscape (default: $REPRO_SECONDS, else 1800 s). The
+                  whole run takes about (number of tasks) x S plus ~5 minutes of training.
+  --threads N     threads for train and run (default: $REPRO_THREADS, else 2)
+  --out DIR       working directory for the .h5 files, logs and figures (default: out/reproduce)
+  --docs DIR      where RESULTS.md and its figures go (default: docs; figures in DIR/figures)
+  --only T,T,...  only these tasks (names as above; RESULTS.md then covers only them)
+  --force         redo every step (default: reuse outputs that exist, e.g. after an interruption)
+  --list          print the tasks and their configs, run nothing
+  -h, --help      this help
+
+Environment: REPRO_SECONDS, REPRO_THREADS, REPRO_W1000=1, ENTROSCAPE (default ./entroscape).
+Run time with the default budget (1800 s, 11 tasks): about 5.7 hours on 2 cores.
+Exit codes: 0 ok, 1 a task failed (see its log; the rest is still reported), 2 usage error.
+EOF
+}
+die_usage() { echo "$prog: $*" >&2; echo "(scripts/reproduce.sh --help for usage)" >&2; exit 2; }
+die() { echo "$prog: $*" >&2; exit 1; }
+
+seconds=${REPRO_SECONDS:-1800}
+threads=${REPRO_THREADS:-2}
+out=out/reproduce docs=docs only="" force=0 list=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -h|--help) usage; exit 0 ;;
+        --seconds) [ $# -ge 2 ] || die_usage "--seconds needs a number"; seconds=$2; shift 2 ;;
+        --threads) [ $# -ge 2 ] || die_usage "--threads needs a number"; threads=$2; shift 2 ;;
+        --out) [ $# -ge 2 ] || die_usage "--out needs a directory"; out=$2; shift 2 ;;
+        --docs) [ $# -ge 2 ] || die_usage "--docs needs a directory"; docs=$2; shift 2 ;;
+        --only) [ $# -ge 2 ] || die_usage "--only needs task names"; only=$2; shift 2 ;;
+        --force) force=1; shift ;;
+        --list) list=1; shift ;;
+        *) die_usage "unknown argument '$1'" ;;
+    esac
+done
+[[ "$seconds" =~ ^[0-9]+([.][0-9]+)?$ ]] && awk -v s="$seconds" 'BEGIN{exit !(s > 0)}' \
+    || die_usage "budget '$seconds' is not a positive number of seconds (--seconds, REPRO_SECONDS)"
+[[ "$threads" =~ ^[1-9][0-9]*$ ]] || die_usage "threads '$threads' is not a positive integer"
+
+# name | landscape config | training config | group for compare | extra run overrides
+# The CNNs and the text model make a few hundred to a few thousand moves per second: their
+# walkers meet every 20 (CNN) or 10 (text) sweeps instead of every 1e5 moves, so that a budget
+# of minutes still sees several meetings (and max_seconds is checked at meetings).
+tasks=(
+    "spiral-3x6|wl-spiral-3x6-acc-acc.ini|spiral-3x6.ini|spiral-width|"
+    "spiral-3x15|wl-spiral-3x15-acc-acc.ini|spiral-3x15.ini|spiral-width|"
+    "regression-w30|wl-spiral-regression-w30.ini|spiral-regression-w30.ini|regression-width|"
+    "regression-w100|wl-spiral-regression-w100.ini|spiral-regression-w100.ini|regression-width|"
+    "regression-w300|wl-spiral-regression-w300.ini|spiral-regression-w300.ini|regression-width|"
+    "fmnist-cnn-c2|wl-fmnist-cnn-c2.ini|fmnist-cnn-c2.ini|cnn-channels|sampler.check_every=20"
+    "fmnist-cnn-c3|wl-fmnist-cnn-c3.ini|fmnist-cnn-c3.ini|cnn-channels|sampler.check_every=20"
+    "fmnist-cnn-c4|wl-fmnist-cnn-c4.ini|fmnist-cnn-c4.ini|cnn-channels|sampler.check_every=20"
+    "boston|wl-boston.ini|boston-h10.ini||"
+    "arithmetic|wl-arithmetic.ini|arithmetic-box.ini||"
+    "text|wl-text.ini|text-small.ini||sampler.check_every=10"
+)
+if [ "${REPRO_W1000:-0}" = 1 ]; then
+    tasks=("${tasks[@]:0:5}"
+           "regression-w1000|wl-spiral-regression-w1000.ini|spiral-regression-w1000.ini|regression-width|"
+           "${tasks[@]:5}")
+fi
+if [ -n "$only" ]; then
+    sel=()
+    IFS=, read -r -a want <<< "$only"
+    for w in "${want[@]}"; do
+        found=0
+        for t in "${tasks[@]}"; do [ "${t%%|*}" != "$w" ] || { sel+=("$t"); found=1; }; done
+        [ "$found" -eq 1 ] || die_usage "--only: unknown task '$w' (--list shows them)"
+    done
+    tasks=("${sel[@]}")
+fi
+if [ "$list" -eq 1 ]; then
+    printf '%-17s %-37s %-34s %s\n' task landscape training compare
+    for t in "${tasks[@]}"; do
+        IFS='|' read -r n c tc g x <<< "$t"
+        printf '%-17s %-37s %-34s %s\n' "$n" "configs/$c" "configs/$tc" "${g:--}"
+    done
+    exit 0
+fi
+
+E=${ENTROSCAPE:-$root/entroscape}
+[ -x "$E" ] || die "$E not found or not executable: run make (or set ENTROSCAPE)"
+for t in "${tasks[@]}"; do
+    IFS='|' read -r n c tc g x <<< "$t"
+    [ -f "$root/configs/$c" ] || die "configs/$c missing"
+    [ -f "$root/configs/$tc" ] || die "configs/$tc missing"
+done
+mkdir -p "$out/figures" "$docs/figures"
+log="$out/reproduce.log"
+t0=$SECONDS
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+note() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$log" >&2; }
+note "reproduce: ${#tasks[@]} tasks, budget $seconds s per landscape, $threads threads, into $out"
+
+failed=()
+# step NAME LOGFILE COMMAND...: run a step with its output in LOGFILE; on failure, record it.
+step() {
+    local name=$1 lf=$2
+    shift 2
+    printf '+' >>"$lf"; printf ' %q' "$@" >>"$lf"; printf '\n' >>"$lf"
+    if "$@" >>"$lf" 2>&1; then return 0; fi
+    note "  FAILED: $name (see $lf)"
+    return 1
+}
+
+for t in "${tasks[@]}"; do
+    IFS='|' read -r n c tc g x <<< "$t"
+    lf="$out/$n.log"
+    : >"$lf"
+    train="$out/$n-train.h5" run="$out/$n.h5"
+    ts=$SECONDS
+    note "$n: train configs/$tc"
+    if [ "$force" -eq 1 ] || [ ! -f "$train" ]; then
+        step "$n train" "$lf" "$E" train "$root/configs/$tc" --threads "$threads" -o "$train" --quiet \
+            || { failed+=("$n"); continue; }
+    fi
+    note "$n: run configs/$c (budget $seconds s)"
+    if [ "$force" -eq 1 ] || [ ! -f "$run" ]; then
+        extra=()
+        [ -z "$x" ] || extra=(--set "$x")
+        rm -f "$out/$n.ckpt.h5"
+        step "$n run" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
+            --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$out/$n.ckpt.h5" \
+            "${extra[@]}" -o "$run" || { failed+=("$n"); continue; }
+    fi
+    step "$n analyze" "$lf" "$E" analyze "$run" --sgd "$train" || { failed+=("$n"); continue; }
+    "$E" analyze "$run" --sgd "$train" >"$out/$n.analysis.txt" 2>>"$lf" || true
+    "$E" analyze "$run" --sgd "$train" --tsv --no-write >"$out/$n.analysis.tsv" 2>>"$lf" \
+        || { failed+=("$n"); continue; }
+    "$E" info "$run" >"$out/$n.info.txt" 2>>"$lf" || true
+    step "$n plot" "$lf" "$E" plot "$run" --sgd "$train" -o "$out/figures" || { failed+=("$n"); continue; }
+    cp "$out/figures/$n-landscape.png" "$docs/figures/repro-$n-landscape.png"
+    note "$n: done in $(( SECONDS - ts )) s"
+done
+
+# Width series: compare the members that finished.
+groups=()
+for t in "${tasks[@]}"; do
+    IFS='|' read -r n c tc g x <<< "$t"
+    [ -z "$g" ] || [[ " ${groups[*]-} " == *" $g "* ]] || groups+=("$g")
+done
+for g in "${groups[@]}"; do
+    files=()
+    for t in "${tasks[@]}"; do
+        IFS='|' read -r n c tc gg x <<< "$t"
+        [ "$gg" = "$g" ] && [ -f "$out/$n.h5" ] && [ -s "$out/$n.analysis.tsv" ] && files+=("$out/$n.h5")
+    done
+    rm -f "$out/compare-$g.txt" "$out/compare-$g.tsv"
+    [ ${#files[@]} -ge 2 ] || { note "compare $g: fewer than two results, skipped"; continue; }
+    note "compare $g: ${files[*]}"
+    mkdir -p "$out/compare-$g"
+    if "$E" compare "${files[@]}" -o "$out/compare-$g" >"$out/compare-$g.txt" 2>>"$log" \
+        && "$E" compare "${files[@]}" --tsv --no-plot >"$out/compare-$g.tsv" 2>>"$log"; then
+        cp "$out/compare-$g/compare-advantage.png" "$docs/figures/repro-compare-$g-advantage.png"
+    else
+        note "  FAILED: compare $g (see $log)"
+        failed+=("compare-$g")
+    fi
+done
+
+wall=$(( SECONDS - t0 ))
+note "all steps done in $wall s; writing $docs/RESULTS.md"
+REPRO_WALL=$wall REPRO_STARTED=$started REPRO_FAILED="${failed[*]-}" REPRO_BUDGET=$seconds \
+    REPRO_THREADS_USED=$threads ENTROSCAPE=$E \
+    "$root/scripts/results-md.sh" "$out" "$docs" "${tasks[@]}" >"$docs/RESULTS.md.tmp" \
+    && mv "$docs/RESULTS.md.tmp" "$docs/RESULTS.md" || die "writing $docs/RESULTS.md failed"
+note "wrote $docs/RESULTS.md (figures in $docs/figures/); total $(( SECONDS - t0 )) s"
+if [ ${#failed[@]} -gt 0 ]; then
+    note "failed: ${failed[*]}"
+    exit 1
+fi
