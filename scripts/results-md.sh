@@ -64,7 +64,7 @@ levels() {
     }' "$1" "$2"
 }
 
-fmt() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf "%+.4f", v }'; }
+fmt() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf "%+.4f\n", v }'; }
 fmte() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf "%.4f", v }'; }
 # significance of an advantage a with error e: +, - or 0 (|a| <= 2e)
 sig() { awk -v a="$1" -v e="$2" 'BEGIN { if (a == "nan" || e == "nan") print "?"; else if (a > 2 * e) print "+"; else if (a < -2 * e) print "-"; else print "0" }'; }
@@ -131,7 +131,8 @@ for t in "${tasks[@]}"; do
     sweeps=$(info_field "$info" "sweeps" | awk '{print $1}')
     bins=$(info_field "$info" "visited bins" | awk '{print $1 " of " $3}')
     if [ "$conv" = yes ]; then st="converged (ln f $lnf)"; else st="**not converged** (ln f $lnf)"; fi
-    st="$st, $sweeps sweeps per walker, $bins bins"
+    secs=$(info_field "$info" "convergence" | sed -n 's/.*last at \([0-9.]*\) s.*/\1/p')
+    st="$st, $sweeps sweeps per walker, $bins bins, ${secs:-?} s"
     status_of[$n]=$conv
     mapfile -t L < <(levels "$tsv" "$out/$n.analysis.txt")
     if [ "${L[0]}" = none ]; then
@@ -189,7 +190,7 @@ for g in "${groups[@]}"; do
         [ "$gg" != "$g" ] || members+=("$n")
     done
     echo '```'
-    cat "$out/compare-$g.txt"
+    grep -v '\.png$' "$out/compare-$g.txt"
     echo '```'
     echo
     echo "![advantage against x, $g]($figrel/repro-compare-$g-advantage.png)"
@@ -207,7 +208,11 @@ for g in "${groups[@]}"; do
     printf 'Mean advantage, narrowest first (%s): %s; it %s. ' "${members[*]}" \
         "$(for v in $means; do fmt "$v"; done | paste -sd, | sed 's/,/, /g')" "$trend"
     if [ "$nconv" -eq "${#members[@]}" ]; then
-        echo "All ${#members[@]} landscapes converged."
+        case "$trend" in
+            falls*) echo "All ${#members[@]} landscapes converged: the mean advantage is larger in the narrower network, the direction of the paper's \"more pronounced in narrower networks\" (its sign: see the table above)." ;;
+            rises*) echo "All ${#members[@]} landscapes converged: the mean advantage is larger in the wider network, against the paper's \"more pronounced in narrower networks\"." ;;
+            *) echo "All ${#members[@]} landscapes converged: no ordering by width." ;;
+        esac
     else
         echo "Only $nconv of ${#members[@]} landscapes converged, so this trend is not evidence."
     fi
