@@ -89,7 +89,7 @@ advantage is not evidence for or against the paper. Most networks here need far 
 this budget (hours to days for the CNNs and the language model at these move rates: see
 README, "Sampling networks"); longer budgets, or \`scripts/slurm/run-until-converged.sbatch\`,
 are how converged landscapes are obtained. Only the spiral landscapes on the accuracy grid
-converge in minutes.
+converge in minutes (3-5 minutes each on 2 cores shared with other work).
 
 What the numbers are (\`entroscape analyze\`, README "Analysis and figures"):
 
