@@ -60,7 +60,7 @@ size_t net_layout(net *m, unsigned char *base)
     LAY(m->WT, wt);
     for (size_t d = 0; d < sh->n_dense; d++) {
         const net_dense *L = &sh->dense[d];
-        LAY(m->Z[d], L->out * NP);
+        LAY(m->Z[d], L->out * NP + (L->sm ? 4 : 0));  /* sm: k_fused_sm reads past a row */
         LAY(m->Zc[d], L->out * NP);
         if (L->store_a) {
             LAY(m->A[d], L->out * NP);
@@ -156,10 +156,10 @@ NET_HOT static void fm_dense(double *restrict Zo, const double *restrict W, cons
 {
     if ((double)out * (double)in * (double)ncol >= 65536.0) {
         for (size_t o = 0; o < out; o++) {
-            double bo = b ? b[o] : 0.0;
+            const v4d bo = BC4(b ? b[o] : 0.0);
             double *z = Zo + o * ncol;
-            for (size_t n = 0; n < ncol; n++)
-                z[n] = bo;
+            for (size_t n = 0; n < ncol; n += 4)
+                ST4(z + n, bo);
         }
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)out, (int)ncol, (int)in, 1.0,
                     W, (int)in, In, (int)ncol, 1.0, Zo, (int)ncol);
@@ -214,14 +214,80 @@ NET_HOT static void act_rows(nn_kind k, double *out, const double *in, size_t co
     }
 }
 
-/* ln(1 + e^d), the two-class cross-entropy of margin d, to a few ulps for any d (tiny losses
- * included): max(d, 0) + log1p(t) with t = e^-|d|, and log1p(t) = ln(u) - ((u - 1) - t) / u
- * with u = 1 + t (the rounding of u corrected to first order; exact for u = 1), which is
- * faster than log1p. */
+/* Two-class cross-entropy: ln(1 + e^d) of the margin d (wrong logit - right one), four
+ * samples at a time, to about one ulp for any d (tiny losses included): max(d, 0) + log1p(t)
+ * with t = e^-|d|, without branches, in plain vector arithmetic (no FMA): the same bits in every
+ * clone and for one lane or four. */
+#define BLEND4(msk, a, b) ((v4d)(((msk) & (v4l)(a)) | (~(msk) & (v4l)(b))))
+
+/* e^x for x in [-708, 0] (other lanes: anything): x = k ln2 + r with |r| <= ln2 / 2 (ln2 in
+ * two parts, k ln2hi exact), e^r = 1 + (r + r^2 Q(r)) by its Taylor series to r^13 (the rest is
+ * below 5e-18 relative), Q by Estrin's scheme (short dependency chains), times 2^k written into
+ * the exponent bits. */
+static inline __attribute__((always_inline)) void exp4(v4d *out, const v4d *in)
+{
+    const v4d x = *in;
+    const v4d magic = BC4(0x1.8p52);  /* x / ln2 + magic: rounded to an integer in the low bits */
+    v4d kd = x * BC4(0x1.71547652b82fep0) + magic;
+    const v4l k = (v4l)kd - (v4l)magic;
+    kd = kd - magic;
+    const v4d r = (x - kd * BC4(0x1.62e42fee00000p-1)) - kd * BC4(0x1.a39ef35793c76p-33);
+    const v4d r2 = r * r, r4 = r2 * r2;
+    const v4d p0 = BC4(0x1p-1) + r * BC4(0x1.5555555555555p-3);           /* 1/2!, 1/3! */
+    const v4d p1 = BC4(0x1.5555555555555p-5) + r * BC4(0x1.1111111111111p-7);  /* 1/4!, 1/5! */
+    const v4d p2 = BC4(0x1.6c16c16c16c17p-10) + r * BC4(0x1.a01a01a01a01ap-13);
+    const v4d p3 = BC4(0x1.a01a01a01a01ap-16) + r * BC4(0x1.71de3a556c734p-19);
+    const v4d p4 = BC4(0x1.27e4fb7789f5cp-22) + r * BC4(0x1.ae64567f544e4p-26);
+    const v4d p5 = BC4(0x1.1eed8eff8d898p-29) + r * BC4(0x1.6124613a86d09p-33);  /* 1/13! */
+    const v4d q = (p0 + r2 * p1) + r4 * ((p2 + r2 * p3) + r4 * (p4 + r2 * p5));
+    *out = (BC4(1.0) + (r + r2 * q)) * (v4d)((k + 1023) << 52);
+}
+
+/* ln(1 + t) for t in [0, 1]: 1 + t = 2^k (1 + f) with k = 0, f = t (t < sqrt 2 - 1) or k = 1,
+ * f = (1 + t) / 2 - 1 (exact) and c the rounding error of 1 + t; ln(1 + f) = 2 atanh(s),
+ * s = f / (2 + f), by fdlibm's polynomial (Estrin's scheme). */
+static inline __attribute__((always_inline)) void log1p4(v4d *out, const v4d *in)
+{
+    const v4d t = *in;
+    const v4l big = (v4l)(t >= BC4(0x1.a827999fcef34p-2));
+    const v4d u = BC4(1.0) + t;
+    const v4d f = BLEND4(big, BC4(0.5) * u - BC4(1.0), t);
+    const v4d c = (v4d)(big & (v4l)((t - (u - BC4(1.0))) / u));
+    const v4d k = (v4d)(big & (v4l)BC4(1.0));
+    const v4d hfsq = BC4(0.5) * f * f, s = f / (BC4(2.0) + f), z = s * s;
+    const v4d z2 = z * z, z4 = z2 * z2;
+    const v4d a = BC4(6.666666666666735130e-01) + z * BC4(3.999999999940941908e-01);
+    const v4d b = BC4(2.857142874366239149e-01) + z * BC4(2.222219843214978396e-01);
+    const v4d e = BC4(1.818357216161805012e-01) + z * BC4(1.531383769920937332e-01);
+    const v4d R = z * ((a + z2 * b) + z4 * (e + z2 * BC4(1.479819860511658591e-01)));
+    *out = k * BC4(6.93147180369123816490e-01) -
+           ((hfsq - (s * (hfsq + R) + (k * BC4(1.90821492927058770002e-10) + c))) - f);
+}
+
+/* ln(1 + e^d) per lane. Beyond |d| = 708 (outside exp4's range; e^-|d| < 3.4e-308, where
+ * log1p(t) = t): max(d, 0) + e^-|d| by the library (NaN stays NaN). Pointers rather than vector
+ * arguments: no ABI that depends on the clone. */
+static inline __attribute__((always_inline)) void softplus4(v4d *out, const v4d *in)
+{
+    const v4d d = *in, a = (v4d)((v4l)d & 0x7fffffffffffffffLL), x = -a;
+    v4d t, r;
+    exp4(&t, &x);
+    log1p4(&r, &t);
+    r = RELU4(d) + r;
+    const v4l far = ~(v4l)(a <= BC4(708.0));
+    if (ANY4(far))
+        for (int i = 0; i < 4; i++)
+            if (far[i])
+                r[i] = (d[i] > 0.0 ? d[i] : 0.0) + exp(-a[i]);
+    *out = r;
+}
+
 static inline double softplus(double d)
 {
-    double t = exp(-fabs(d)), u = 1.0 + t;
-    return (d > 0 ? d : 0.0) + (log(u) - ((u - 1.0) - t) / u);
+    const v4d v = BC4(d);
+    v4d r;
+    softplus4(&r, &v);
+    return r[0];
 }
 
 /* Loss and correctness of sample n from its logits z (n_out), for what its split tracks. */
@@ -259,23 +325,61 @@ static inline void eval_sample(const net_shared *sh, const double *z, size_t n, 
     }
 }
 
-/* eval_sample for two classes, from the two logits. */
-static inline void eval_two(const net_shared *sh, double z0, double z1, size_t n, double *loss,
-                            uint8_t *corr)
-{
-    const int split = n >= sh->n_split[NET_TRAIN];
-    const int t = sh->T[n] != 0.0;
-    if (sh->need_acc[split])
-        *corr = (z1 > z0) == t;
-    if (sh->need_loss[split])
-        *loss = softplus(t ? z0 - z1 : z1 - z0);
-}
-
 /* eval_sample for one regression output. */
 static inline void eval_one(const net_shared *sh, double z, size_t n, double *loss)
 {
     double e = z - sh->T[n];
     *loss = e * e;
+}
+
+/* Two classes: the samples S[lo, hi) of one split. Logits z0 = z0b[q] + d0[n], z1 = z1b[q] +
+ * d1[n] (d0, d1 NULL: no delta) for n = S[c], q = n (by_sample) or c. New losses (nl) and
+ * correctness (na) into new_loss[c], new_corr[c]; their changes summed into *dl, *dc. Four
+ * samples at a time: S, z0b and z1b (by column), new_loss and new_corr must be readable and
+ * writable up to hi rounded up to four, and S hold samples there (lanes past hi are computed
+ * and stored, not counted). */
+NET_HOT static void eval_two_range(double *restrict new_loss, uint8_t *restrict new_corr,
+                                   double *dl, long *dc, const uint32_t *restrict S, size_t lo,
+                                   size_t hi, const double *z0b, const double *z1b, int by_sample,
+                                   const double *d0, const double *d1, const double *restrict T,
+                                   const double *restrict loss_s, const uint8_t *restrict corr_s,
+                                   int nl, int na)
+{
+    const v4l sign = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN}, lane = {0, 1, 2, 3};
+    v4d acc = BC4(0.0);
+    v4l cnt = {0, 0, 0, 0};
+    for (size_t c = lo; c < hi; c += 4) {
+        const v4l valid = lane < (long long)(hi - c);
+        const size_t n0 = S[c], n1 = S[c + 1], n2 = S[c + 2], n3 = S[c + 3];
+        const size_t q0 = by_sample ? n0 : c, q1 = by_sample ? n1 : c + 1,
+                     q2 = by_sample ? n2 : c + 2, q3 = by_sample ? n3 : c + 3;
+        v4d z0 = {z0b[q0], z0b[q1], z0b[q2], z0b[q3]};
+        v4d z1 = {z1b[q0], z1b[q1], z1b[q2], z1b[q3]};
+        if (d0) {
+            z0 = z0 + (v4d){d0[n0], d0[n1], d0[n2], d0[n3]};
+            z1 = z1 + (v4d){d1[n0], d1[n1], d1[n2], d1[n3]};
+        }
+        const v4l t = (v4l)((v4d){T[n0], T[n1], T[n2], T[n3]} != BC4(0.0));  /* class 1 */
+        if (nl) {  /* margin: z1 - z0 for class 0, z0 - z1 = -(z1 - z0) for class 1 */
+            const v4d mg = (v4d)((v4l)(z1 - z0) ^ (t & sign));
+            v4d l;
+            softplus4(&l, &mg);
+            ST4(new_loss + c, l);
+            const v4d old = {loss_s[n0], loss_s[n1], loss_s[n2], loss_s[n3]};
+            acc = acc + (v4d)((v4l)(l - old) & valid);
+        }
+        if (na) {
+            const v4l ok = ~((v4l)(z1 > z0) ^ t) & 1;
+            new_corr[c] = (uint8_t)ok[0];
+            new_corr[c + 1] = (uint8_t)ok[1];
+            new_corr[c + 2] = (uint8_t)ok[2];
+            new_corr[c + 3] = (uint8_t)ok[3];
+            const v4l old = {corr_s[n0], corr_s[n1], corr_s[n2], corr_s[n3]};
+            cnt = cnt + ((ok - old) & valid);
+        }
+    }
+    *dl = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    *dc = (long)((cnt[0] + cnt[1]) + (cnt[2] + cnt[3]));
 }
 
 /* New losses and correctness of the changed samples S (new_loss, new_corr) and the proposed
@@ -288,20 +392,33 @@ static void eval_changed(net *m, const double *base, size_t ld, int by_sample,
     const net_shared *sh = m->sh;
     const size_t K = sh->n_out, NP = sh->NP, nt = sh->n_split[NET_TRAIN];
     if (sh->classify && K == 2) {
-        for (size_t c = 0; c < m->ns; c++) {
-            size_t n = m->S[c], q = by_sample ? n : c;
-            double z0 = base[q], z1 = base[ld + q];
-            if (delta) {
-                z0 = z0 + delta[n];
-                z1 = z1 + delta[NP + n];
-            }
-            if (jrow == 0)
-                z0 = m->zrow[n];
-            else if (jrow == 1)
-                z1 = m->zrow[n];
-            eval_two(sh, z0, z1, n, &m->new_loss[c], &m->new_corr[c]);
+        const double *z0 = jrow == 0 ? m->zrow : base, *z1 = jrow == 1 ? m->zrow : base + ld;
+        size_t a = 0, b = m->ns;  /* S is ascending: the training samples are S[0, a) */
+        while (a < b) {
+            size_t h = a + (b - a) / 2;
+            if (m->S[h] < nt)
+                a = h + 1;
+            else
+                b = h;
         }
-    } else if (!sh->classify && K == 1) {
+        /* S padded to a multiple of 4 (<= NP). The training range's last group stores into the
+         * first test slots: the test range, evaluated after it, overwrites what it tracks */
+        for (size_t c = m->ns; c % 4 != 0; c++)
+            m->S[c] = m->ns ? m->S[m->ns - 1] : 0;
+        for (int s = 0; s < 2; s++) {
+            double dl = 0.0;
+            long dc = 0;
+            size_t lo = s == 0 ? 0 : a, hi = s == 0 ? a : m->ns;
+            if (lo < hi && (sh->need_loss[s] || sh->need_acc[s]))
+                eval_two_range(m->new_loss, m->new_corr, &dl, &dc, m->S, lo, hi, z0, z1,
+                               by_sample, delta, delta ? delta + NP : NULL, sh->T, m->loss_s,
+                               m->corr_s, sh->need_loss[s], sh->need_acc[s]);
+            m->p_loss_sum[s] = m->loss_sum[s] + dl;
+            m->p_correct[s] = m->correct[s] + dc;
+        }
+        return;
+    }
+    if (!sh->classify && K == 1) {
         for (size_t c = 0; c < m->ns; c++) {
             size_t n = m->S[c], q = by_sample ? n : c;
             double z = jrow == 0 ? m->zrow[n] : delta ? base[q] + delta[n] : base[q];
@@ -680,7 +797,9 @@ NET_HOT static void k_fused_gather(double *restrict dlog, const uint32_t *restri
 }
 
 /* FUSED for a sample-major relu layer Z1T (NP, out1) and one or two outputs: for every changed
- * sample its units are contiguous; W2 (nout, out1) are the next layer's weights. */
+ * sample its units are contiguous; W2 (nout, out1) are the next layer's weights. The last
+ * out1 % 4 units are one block padded with zero weights and zero pre-activations (masked: Z1T
+ * is allocated four doubles longer, see net_layout). */
 NET_HOT static void k_fused_sm(double *restrict dlog, const uint32_t *restrict S, size_t ns,
                                const double *restrict da, const double *restrict Z1T,
                                const double *restrict w1, const double *restrict W2,
@@ -689,6 +808,15 @@ NET_HOT static void k_fused_sm(double *restrict dlog, const uint32_t *restrict S
     const v4d zero = BC4(0.0);
     const size_t o8 = out1 & ~(size_t)7, o4 = out1 & ~(size_t)3;
     const double *W2b = W2 + (nout == 2 ? out1 : 0);
+    v4d wt = zero, ct = zero, dt = zero;  /* the padded last block */
+    v4l mt = {0, 0, 0, 0};
+    for (size_t i = 0; o4 + i < out1; i++) {
+        wt[i] = w1[o4 + i];
+        ct[i] = W2[o4 + i];
+        dt[i] = W2b[o4 + i];
+        mt[i] = -1;
+    }
+    const int tail = o4 < out1;
     for (size_t c = 0; c < ns; c++) {
         const size_t n = S[c];
         const double *z = Z1T + n * out1;
@@ -709,18 +837,20 @@ NET_HOT static void k_fused_sm(double *restrict dlog, const uint32_t *restrict S
             a0 = a0 + LD4(W2 + o8) * e;
             a1 = a1 + LD4(W2b + o8) * e;
         }
+        if (tail) {
+            const v4d zo = (v4d)((v4l)LD4(z + o4) & mt);
+            const v4d e = RELU4(zo + wt * dn) - RELU4(zo);
+            b0 = b0 + ct * e;
+            b1 = b1 + dt * e;
+        }
         a0 = a0 + b0;
         a1 = a1 + b1;
-        double s0 = (a0[0] + a0[1]) + (a0[2] + a0[3]), s1 = (a1[0] + a1[1]) + (a1[2] + a1[3]);
-        for (size_t k = o4; k < out1; k++) {
-            double zo = z[k], zn = zo + w1[k] * da[n];
-            double e = (zn < 0.0 ? 0.0 : zn) - (zo < 0.0 ? 0.0 : zo);
-            s0 += W2[k] * e;
-            s1 += W2b[k] * e;
-        }
-        dlog[n] = s0;
+        /* h = (a0[0] + a0[1], a1[0] + a1[1], a0[2] + a0[3], a1[2] + a1[3]) */
+        const v4d h = __builtin_shuffle(a0, a1, (v4l){0, 4, 2, 6}) +
+                      __builtin_shuffle(a0, a1, (v4l){1, 5, 3, 7});
+        dlog[n] = h[0] + h[2];
         if (nout == 2)
-            dlog[NP + n] = s1;
+            dlog[NP + n] = h[1] + h[3];
     }
 }
 
@@ -729,13 +859,17 @@ NET_HOT static void k_rank1_apply_sm(double *restrict Z1T, const uint32_t *restr
                                      const double *restrict da, const double *restrict w1,
                                      size_t out1)
 {
-    const size_t o4 = out1 & ~(size_t)3;
+    const size_t o8 = out1 & ~(size_t)7, o4 = out1 & ~(size_t)3;
     for (size_t c = 0; c < ns; c++) {
         const size_t n = S[c];
         double *z = Z1T + n * out1;
         const v4d dn = BC4(da[n]);
-        for (size_t k = 0; k < o4; k += 4)
+        for (size_t k = 0; k < o8; k += 8) {
             ST4(z + k, LD4(z + k) + LD4(w1 + k) * dn);
+            ST4(z + k + 4, LD4(z + k + 4) + LD4(w1 + k + 4) * dn);
+        }
+        if (o4 > o8)
+            ST4(z + o8, LD4(z + o8) + LD4(w1 + o8) * dn);
         for (size_t k = o4; k < out1; k++)
             z[k] = z[k] + w1[k] * da[n];
     }
@@ -763,6 +897,24 @@ NET_HOT static void k_rank1_apply(double *restrict Z1, double *restrict A1, cons
     }
 }
 
+/* The compact columns of a feature-major layer Z (out, NP) after a rank-one change: column c
+ * of Zc (out, nsp) = Z[:, S[c]] + w1 da[S[c]], four samples at a time (nsp a multiple of 4). */
+NET_HOT static void k_gather_rank1(double *restrict Zc, const double *restrict Z,
+                                   const uint32_t *restrict S, size_t nsp,
+                                   const double *restrict da, const double *restrict w1,
+                                   size_t out, size_t NP)
+{
+    for (size_t c = 0; c < nsp; c += 4) {
+        const size_t n0 = S[c], n1 = S[c + 1], n2 = S[c + 2], n3 = S[c + 3];
+        const v4d dv = {da[n0], da[n1], da[n2], da[n3]};
+        for (size_t k = 0; k < out; k++) {
+            const double *z = Z + k * NP;
+            const v4d zo = {z[n0], z[n1], z[n2], z[n3]};
+            ST4(Zc + k * nsp + c, zo + BC4(w1[k]) * dv);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- moves */
 
 /* Samples n < N with v[n] != 0 into S. */
@@ -770,8 +922,18 @@ static void changed_samples(net *m, const double *v)
 {
     const size_t N = m->sh->N;
     uint32_t *S = m->S;
-    size_t ns = 0;
-    for (size_t n = 0; n < N; n++) {
+    size_t ns = 0, n = 0;
+    for (; n + 4 <= N; n += 4) {  /* branch-free: every sample written, the changed kept */
+        S[ns] = (uint32_t)n;
+        ns += nonzero_bits(v + n) != 0;
+        S[ns] = (uint32_t)n + 1;
+        ns += nonzero_bits(v + n + 1) != 0;
+        S[ns] = (uint32_t)n + 2;
+        ns += nonzero_bits(v + n + 2) != 0;
+        S[ns] = (uint32_t)n + 3;
+        ns += nonzero_bits(v + n + 3) != 0;
+    }
+    for (; n < N; n++) {
         S[ns] = (uint32_t)n;
         ns += nonzero_bits(v + n) != 0;
     }
@@ -897,7 +1059,9 @@ static void eval_row(net *m)
     k_row(m->zrow, m->da, z, in, in_relu, L->store_a ? m->A[d] + j * NP : NULL, delta, L->act, NP);
     const net_dense *L1 = &sh->dense[d + 1];
     const double *w1 = m->WT + L1->wt_off + j * L1->out;  /* column j of W[d + 1] */
-    m->nb = nonzero_blocks(m->da, NP, m->blk);
+    m->nb = 0;  /* the blocks where da != 0: only the block-wise kernels need them */
+    if (dreg && (d + 2 == D || (d + 3 == D && !L1->sm)))
+        m->nb = nonzero_blocks(m->da, NP, m->blk);
     if (dreg && d + 2 == D) {
         const v4d w = BC4(w1[0]);
         for (size_t q = 0; q < m->nb; q++) {
@@ -936,6 +1100,7 @@ static void eval_row(net *m)
             m->mv = NET_MV_ROW_FUSED;
             return;
         }
+        m->nb = nonzero_blocks(m->da, NP, m->blk);
         int small = L1->act == NN_RELU && K <= 2 && L1->out * NP * sizeof(double) <= NET_L2_BYTES;
         if (small && 4 * ((m->ns + NET_BLK - 1) / NET_BLK) < 3 * m->nb)
             k_fused_gather(m->dlog, m->S, m->ns, m->da, m->Z[d + 1], w1, m->WT + L2->wt_off,
@@ -954,13 +1119,15 @@ static void eval_row(net *m)
     size_t nsp = pad_samples(m);
     double *Zc = m->Zc[d + 1];
     const double *Z1 = m->Z[d + 1];
-    const size_t su = L1->sm ? 1 : NP, ss = L1->sm ? L1->out : 1;  /* unit, sample strides */
-    for (size_t k = 0; k < L1->out; k++) {
-        const double *z = Z1 + k * su;
-        const double w = w1[k];
-        for (size_t c = 0; c < nsp; c++) {
-            size_t n = m->S[c];
-            Zc[k * nsp + c] = z[n * ss] + w * m->da[n];
+    if (!L1->sm) {
+        k_gather_rank1(Zc, Z1, m->S, nsp, m->da, w1, L1->out, NP);
+    } else {
+        for (size_t k = 0; k < L1->out; k++) {
+            const double w = w1[k];
+            for (size_t c = 0; c < nsp; c++) {
+                size_t n = m->S[c];
+                Zc[k * nsp + c] = Z1[n * L1->out + k] + w * m->da[n];
+            }
         }
     }
     m->c_first = d + 1;
@@ -1113,21 +1280,33 @@ void net_commit_move(net *m)
                 m->pcur[i] = 1 - m->pcur[i];
             m->x0cur = 1 - m->x0cur;
         }
+        const uint32_t *S = m->S;
+        const size_t ns = m->ns;
         for (size_t e = m->c_first; e < sh->n_dense; e++) {
             const net_dense *L = &sh->dense[e];
-            const size_t su = L->sm ? 1 : NP, ss = L->sm ? L->out : 1;
-            for (size_t k = 0; k < L->out; k++) {
-                const double *zc = m->Zc[e] + k * nsp;
-                double *z = m->Z[e] + k * su;
-                for (size_t c = 0; c < m->ns; c++)
-                    z[m->S[c] * ss] = zc[c];
-                if (L->store_a && e + 1 < sh->n_dense) {
-                    double *a = m->A[e] + k * NP;
-                    const double *ac = m->Ac[e] + k * nsp;
-                    for (size_t c = 0; c < m->ns; c++)
-                        a[m->S[c]] = ac[c];
+            const double *Zc = m->Zc[e];
+            double *Z = m->Z[e];
+            if (L->sm) {  /* sample-major: row S[c] of Z from column c of Zc */
+                for (size_t c = 0; c < ns; c++) {
+                    double *z = Z + S[c] * L->out;
+                    for (size_t k = 0; k < L->out; k++)
+                        z[k] = Zc[k * nsp + c];
+                }
+            } else {
+                for (size_t k = 0; k < L->out; k++) {
+                    const double *zc = Zc + k * nsp;
+                    double *z = Z + k * NP;
+                    for (size_t c = 0; c < ns; c++)
+                        z[S[c]] = zc[c];
                 }
             }
+            if (L->store_a && e + 1 < sh->n_dense)
+                for (size_t k = 0; k < L->out; k++) {
+                    double *a = m->A[e] + k * NP;
+                    const double *ac = m->Ac[e] + k * nsp;
+                    for (size_t c = 0; c < ns; c++)
+                        a[S[c]] = ac[c];
+                }
         }
         break;
     }
