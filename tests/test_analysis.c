@@ -1,6 +1,7 @@
 /* test_analysis.c: the analysis of a landscape against SGD/Adam states (argmax, Eq. 1,
- * binning with standard errors, the advantage and its sign), /analysis in HDF5, and the
- * analyze, plot and compare commands end to end.
+ * binning with standard errors (runs as clusters), the spread over independent replicas, the
+ * advantage and its sign), /analysis in HDF5, and the analyze, plot and compare commands end
+ * to end.
  *
  * The reference answers are worked by hand from a synthetic landscape whose bins hold
  * e^S = small integers (so Eq. 1 is a ratio of small sums) and a synthetic training history
@@ -303,6 +304,107 @@ static void test_one_dimensional(void **state)
     es_dos_free(d);
 }
 
+/* Epochs of one run are correlated: the standard error takes the runs as clusters.
+ * 3 runs x (3 epochs + initialisation), x in bin 1 (-1.5) or bin 0 (-2.5) or outside (5):
+ *   run 0: y 0.6 0.6 0.6 0.6, all in bin 1         n_0 = 4, s_0 = 2.4
+ *   run 1: y 0.8 0.8 in bin 1, two states outside  n_1 = 2, s_1 = 1.6
+ *   run 2: y 0.1 0.2 0.3 in bin 0, one outside     (one run: no error in bin 0)
+ * bin 1: N = 6, m = 4 / 6 = 2/3, s_r - n_r m = -4/15 and +4/15, G = 2:
+ *   sem^2 = 2 / 1 * (32 / 225) / 36 = 64 / 8100, sem = 4/45 = 0.0889
+ * (treating the six states as independent would give sqrt(2 / 1125) = 0.0422). */
+static void test_sgd_clustered_error(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_dos *d = synthetic_dos("test_acc");
+    es_sgd *s = es_sgd_alloc(3, 3, 116, &err);
+    assert_non_null(s);
+    snprintf(s->task, sizeof s->task, "spiral");
+    s->classify = 1;
+    static const double xs[3][4] = {{-1.5, -1.5, -1.5, -1.5}, {-1.5, 5, -1.5, 5},
+                                    {-2.5, -2.5, -2.5, 5}};
+    static const double ys[3][4] = {{0.6, 0.6, 0.6, 0.6}, {0.8, 0.5, 0.8, 0.5},
+                                    {0.1, 0.2, 0.3, 0.9}};
+    for (long r = 0; r < 3; r++)
+        for (long e = 0; e <= 3; e++) {
+            double *row = es_sgd_row(s, r, e);
+            row[ES_TRAIN_LOSS] = exp(xs[r][e]);
+            row[ES_TRAIN_ACC] = 0.9;
+            row[ES_TEST_LOSS] = 1.0;
+            row[ES_TEST_ACC] = ys[r][e];
+        }
+    es_analysis *a = es_analysis_from_dos(d, &err);
+    assert_non_null(a);
+    assert_int_equal(es_analysis_bin_sgd(a, d, s, &err), ES_OK);
+    assert_int_equal(a->sgd_count[1], 6);
+    assert_int_equal(a->sgd_run_count[1], 2);
+    assert_close(a->sgd_mean_y[1], 4.0 / 6, TOL, "SGD mean, bin 1");
+    assert_close(a->sgd_sem_y[1], 4.0 / 45, 1e-12, "clustered s.e., bin 1");
+    assert_int_equal(a->sgd_count[0], 3);
+    assert_int_equal(a->sgd_run_count[0], 1);
+    assert_close(a->sgd_mean_y[0], 0.2, TOL, "SGD mean, bin 0");
+    assert_true(isnan(a->sgd_sem_y[0]));   /* one run: no standard error */
+    assert_true(isnan(a->advantage_err[0]));
+    assert_close(a->advantage_err[1], 4.0 / 45, 1e-12, "advantage error without replicas");
+    es_analysis_free(a);
+    es_sgd_free(s);
+    es_dos_free(d);
+}
+
+/* The landscape's own error from independent replicas: the sd of Eq. 1 over the landscapes.
+ * Replica weights differ from W in two columns (the others equal, so their spread is 0):
+ *   x bin 0: 3 2 1 0   -> Eq. 1 = (0.375 + 0.75 + 0.625) / 6 = 1.75 / 6 (W: 2.75 / 6)
+ *   x bin 2: 0 5 5 10  -> Eq. 1 = (1.875 + 3.125 + 8.75) / 20 = 0.6875 (W: 0.5)
+ *   x bin 3: 0 0 0 1   -> visited by the replica only: one estimate, no spread
+ * sd of two values = |a - b| / sqrt(2). */
+static void test_replica_spread(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_dos *d = synthetic_dos("test_acc");
+    es_dos *r = synthetic_dos("test_acc");
+    static const double R[3][4] = {{3, 2, 1, 0}, {0, 5, 5, 10}, {0, 0, 0, 1}};
+    static const int rows[3] = {0, 2, 3};
+    for (int k = 0; k < 3; k++)
+        for (int j = 0; j < 4; j++)
+            r->log_g[rows[k] * 4 + j] = R[k][j] > 0 ? log(R[k][j]) - 40 : -INFINITY;
+    es_sgd *s = synthetic_sgd("spiral", 1, 0, 116);
+    es_analysis *a = es_analysis_from_dos(d, &err);
+    assert_non_null(a);
+    assert_int_equal(es_analysis_bin_sgd(a, d, s, &err), ES_OK);
+    const es_dos *reps[1] = {r};
+    const char *names[1] = {"rep.h5"};
+    assert_int_equal(es_analysis_add_replicas(a, reps, names, 1, &err), ES_OK);
+    assert_int_equal(a->replicas, 2);
+    assert_string_equal(a->replica_files, "rep.h5");
+    assert_close(a->mean_y[0], 2.75 / 6, TOL, "Eq. 1 stays the run's own");
+    assert_close(a->mean_y_err[0], (1.0 / 6) / sqrt(2), 1e-12, "replica sd, bin 0");
+    assert_close(a->mean_y_err[1], 0, 1e-12, "replica sd, bin 1 (equal columns)");
+    assert_close(a->mean_y_err[2], 0.1875 / sqrt(2), 1e-12, "replica sd, bin 2");
+    assert_true(isnan(a->mean_y_err[3]));
+    /* advantage error: both parts in quadrature; bin 0 has no SGD error (one state) */
+    assert_true(isnan(a->advantage_err[0]));
+    assert_close(a->advantage_err[1], 0.05, 1e-12, "advantage error, bin 1");
+    assert_close(a->advantage_err[2], sqrt(0.07 / 3 + 0.1875 * 0.1875 / 2), 1e-12,
+                 "advantage error, bin 2");
+    /* another grid or variable is refused and changes nothing */
+    es_dos *bad = synthetic_dos("test_loss");
+    reps[0] = bad;
+    assert_int_equal(es_analysis_add_replicas(a, reps, names, 1, &err), ES_EDATA);
+    assert_non_null(strstr(err.msg, "rep.h5"));
+    bad->x_edges[4] = 2.0;
+    snprintf(bad->y_variable, sizeof bad->y_variable, "test_acc");
+    err = (es_err){0};
+    assert_int_equal(es_analysis_add_replicas(a, reps, names, 1, &err), ES_EDATA);
+    assert_non_null(strstr(err.msg, "grids differ"));
+    assert_close(a->mean_y_err[2], 0.1875 / sqrt(2), 1e-12, "unchanged after a refusal");
+    es_dos_free(bad);
+    es_analysis_free(a);
+    es_sgd_free(s);
+    es_dos_free(r);
+    es_dos_free(d);
+}
+
 static void test_config_and_title(void **state)
 {
     (void)state;
@@ -352,6 +454,7 @@ static void test_analyze_writes_analysis(void **state)
     expect_contains("wrote /analysis");
     expect_contains("advantage = mean_y - sgd_mean_y");
     expect_contains("spiral: mlp test, 116 parameters");
+    expect_contains("sgd_sem_y only");
     /* twice: /analysis is replaced, not duplicated */
     assert_int_equal(es("analyze %s --sgd %s", run, train), 0);
     expect_no_temporaries();
@@ -387,7 +490,45 @@ static void test_analyze_writes_analysis(void **state)
     /* TSV: a header and 4 rows, nan where undefined */
     assert_int_equal(es("analyze %s --sgd %s --tsv --no-write", run, train), 0);
     expect_contains("x\tlog_g_x\targmax_y\tmean_y\tsgd_mean_y\tsgd_sem_y\tsgd_count\tadvantage");
+    expect_contains("\tmean_y_err\tsgd_run_count");
     expect_contains("\tnan");
+
+    /* replicas: the same landscape with the same seed is refused (not independent) ... */
+    const char *same = tmp("a-same.h5"), *rep = tmp("a-rep.h5"), *alien = tmp("a-alien.h5");
+    es_dos *d2 = synthetic_dos("test_acc");
+    write_file(same, SPIRAL_CFG, d2, NULL);
+    rc = es("analyze %s --sgd %s --replica %s", run, train, same);
+    if (rc != 1)
+        fail_msg("analyze with a same-seed replica exited %d, expected 1:\n%s", rc, out);
+    expect_contains("sampler.seed");
+    /* ... and so is another network */
+    char cfg2[512];
+    snprintf(cfg2, sizeof cfg2, "%s", SPIRAL_CFG);
+    char *h = strstr(cfg2, "6,6,6");
+    memcpy(h, "7,7,7", 5);
+    write_file(alien, cfg2, d2, NULL);
+    assert_int_equal(es("analyze %s --sgd %s --replica %s", run, train, alien), 1);
+    expect_contains("model.hidden");
+    /* another seed: column 0 differs (weights 3 2 1 0 instead of 1 2 3 0) */
+    d2->log_g[0] = log(3) - 50;
+    d2->log_g[2] = log(1) - 50;
+    char cfg3[512];
+    snprintf(cfg3, sizeof cfg3, "%s[sampler]\nseed = 7\n", SPIRAL_CFG);
+    write_file(rep, cfg3, d2, NULL);
+    es_dos_free(d2);
+    rc = es("analyze %s --sgd %s --replica %s", run, train, rep);
+    if (rc != 0)
+        fail_msg("analyze --replica exited %d:\n%s", rc, out);
+    expect_contains("mean_y_err");
+    expect_contains("1 independent replica");
+    a = es_h5_read_analysis(run, NULL, &err);
+    assert_non_null(a);
+    assert_int_equal(a->replicas, 2);
+    assert_string_equal(a->replica_files, rep);
+    assert_close(a->mean_y_err[0], (1.0 / 6) / sqrt(2), 1e-12, "stored replica sd");
+    assert_close(a->mean_y_err[1], 0, 1e-12, "stored replica sd, equal column");
+    es_analysis_free(a);
+    expect_no_temporaries();
 }
 
 static void test_analyze_regression_and_1d(void **state)
@@ -643,6 +784,8 @@ int main(void)
         cmocka_unit_test(test_sgd_binning_by_hand),
         cmocka_unit_test(test_advantage_sign_loss),
         cmocka_unit_test(test_one_dimensional),
+        cmocka_unit_test(test_sgd_clustered_error),
+        cmocka_unit_test(test_replica_spread),
         cmocka_unit_test(test_config_and_title),
         cmocka_unit_test(test_analyze_writes_analysis),
         cmocka_unit_test(test_analyze_regression_and_1d),

@@ -53,12 +53,21 @@ typedef struct es_analysis {
     double *argmax_y;           /* (x_bins) centre of the y bin of highest S(x, y); NaN if the
                                  * column is empty or 1-D; ties: the lowest such y */
     double *mean_y;             /* (x_bins) Eq. 1: sum_y y e^S / sum_y e^S over visited bins */
+    double *mean_y_err;         /* (x_bins) sample sd of mean_y over this landscape and its
+                                 * independent replicas (other seeds); NaN with fewer than two
+                                 * landscapes visiting the column */
     double *sgd_mean_y;         /* (x_bins) mean y of the SGD states in the bin; NaN if none */
-    double *sgd_sem_y;          /* (x_bins) standard error sd / sqrt(n); NaN if n < 2 */
+    double *sgd_sem_y;          /* (x_bins) standard error of sgd_mean_y with the runs as
+                                 * independent clusters (epochs of one run are correlated);
+                                 * NaN if fewer than 2 runs reach the bin */
     int64_t *sgd_count;         /* (x_bins) SGD states (run, epoch) in the bin */
+    int64_t *sgd_run_count;     /* (x_bins) runs with at least one state in the bin */
     double *advantage;          /* (x_bins) sign (mean_y - sgd_mean_y), sign = yv.better;
                                  * positive: the high-entropy states generalise better */
-    double *advantage_err;      /* (x_bins) = sgd_sem_y (the landscape's own error is unknown) */
+    double *advantage_err;      /* (x_bins) sqrt(sgd_sem_y^2 + mean_y_err^2) with replicas;
+                                 * without them sgd_sem_y alone */
+    int replicas;               /* landscapes behind mean_y_err, this one included (1: none) */
+    char replica_files[1024];   /* the replicas' paths, comma-separated ("" when none) */
     /* where the SGD states came from (filled by es_analysis_bin_sgd or read from a file) */
     int has_sgd;
     char sgd_file[512];         /* path given to --sgd ("" when none) */
@@ -82,14 +91,25 @@ es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err);
 
 /* Place every (run, epoch) of s into the x bins of d (exactly as the sampler bins: es_grid
  * over [x_edges[0], x_edges[x_bins])), reading x and y through a->xv and a->yv; per bin the
- * mean of y and its standard error (sample sd / sqrt(n)), then the advantage.
+ * mean of y over all states and its standard error with runs as clusters: with G runs in the
+ * bin, run r contributing n_r states of sum s_r, N = sum n_r and m the mean,
+ *     sem^2 = G / (G - 1) * sum_r (s_r - n_r m)^2 / N^2
+ * (sd / sqrt(G) of the run means when every run has one state); then the advantage.
  * States whose y is undefined while x is not are counted as undefined, not binned.
  * ES_EDATA (err set) when a variable has no counterpart in the history (x always; y in
  * 2-D) or an ES_ANA_COUNT variable has samples <= 0. 1-D: only the counts per bin. */
 es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, es_err *err);
 
-/* Recompute advantage and advantage_err from mean_y, sgd_mean_y, sgd_sem_y and yv.better
- * (NaN where either mean is missing or better = 0). */
+/* The landscape's own uncertainty: mean_y_err = sample sd of Eq. 1's <y>(x) over a and the
+ * n independent replicas reps (runs of the same config with other seeds), per x bin where at
+ * least two of them visited the column; then the advantage again. mean_y stays a's own.
+ * ES_EDATA (err set, a unchanged) when a replica's grid or variables differ from a's;
+ * names[k] (may be NULL) names replica k in messages and in replica_files. */
+es_status es_analysis_add_replicas(es_analysis *a, const es_dos *const *reps,
+                                   const char *const *names, size_t n, es_err *err);
+
+/* Recompute advantage and advantage_err from mean_y, mean_y_err, sgd_mean_y, sgd_sem_y and
+ * yv.better (NaN where either mean is missing or better = 0). */
 void es_analysis_advantage(es_analysis *a);
 
 /* Centres of the first and last bins with a finite advantage: the x range where both curves
@@ -102,13 +122,14 @@ typedef struct es_ana_point {
     double x_target;            /* the x asked for */
     long bin;                   /* the bin used; -1: none within reach */
     double x;                   /* its centre */
-    double advantage, err;      /* NaN when bin = -1; err NaN when the bin has one SGD state */
+    double advantage, err;      /* NaN when bin = -1; err NaN when fewer than 2 runs reach it */
     double mean_y, sgd_mean_y;
 } es_ana_point;
 es_ana_point es_analysis_at(const es_analysis *a, double x, long max_dist);
 
 /* The mean advantage over the bins with centres in [lo, hi] that have both an advantage and
- * an error (at least 2 SGD states); err = sqrt(sum err_i^2) / n (bins taken as independent).
+ * an error (at least 2 runs); err = sqrt(sum err_i^2) / n (bins taken as independent, which
+ * understates it: neighbouring bins share runs and walkers).
  * n = 0 gives NaN. */
 typedef struct es_ana_mean {
     double lo, hi;
@@ -151,11 +172,12 @@ char *es_ana_describe(const es_ana_config *c, const char *arch, int64_t n_params
 /* ---- /analysis in HDF5 (src/io/h5analysis.c) -------------------------------------------
  * /analysis/x            float64 (x)  bin centres: dimension scale "x" (its own, so xarray
  *                        opens the group on its own; equal to /dos/x)
- * /analysis/{log_g_x, argmax_y, mean_y, sgd_mean_y, sgd_sem_y, advantage, advantage_err}
- *                        float64 (x), NaN where undefined
- * /analysis/sgd_count    int64 (x)
+ * /analysis/{log_g_x, argmax_y, mean_y, mean_y_err, sgd_mean_y, sgd_sem_y, advantage,
+ *            advantage_err}  float64 (x), NaN where undefined
+ * /analysis/{sgd_count, sgd_run_count}  int64 (x)
  * /analysis attrs x_variable, y_variable, sgd_file, sgd_arch, n_params, sgd_runs,
  *                 sgd_epochs, sgd_states, sgd_binned, sgd_outside, sgd_undefined,
+ *                 replicas, replica_files,
  *                 advantage_sign (+1, -1 or 0), advantage_definition, advantage_error,
  *                 created, version */
 

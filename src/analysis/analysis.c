@@ -1,5 +1,6 @@
 /* analysis.c: per x bin of a landscape: argmax over y of S, the entropy-weighted mean of y
- * (Eq. 1), the SGD states binned by x with standard errors, and the advantage. No I/O. */
+ * (Eq. 1) and its spread over independent replicas, the SGD states binned by x with
+ * standard errors (runs as clusters), and the advantage. No I/O. */
 #include "entroscape/analysis.h"
 #include "entroscape/grid.h"
 
@@ -83,18 +84,21 @@ es_analysis *es_analysis_alloc(size_t x_bins, es_err *err)
     a->log_g_x = es_calloc(n, sizeof *a->log_g_x, "analysis log_g_x", err);
     a->argmax_y = es_calloc(n, sizeof *a->argmax_y, "analysis argmax_y", err);
     a->mean_y = es_calloc(n, sizeof *a->mean_y, "analysis mean_y", err);
+    a->mean_y_err = es_calloc(n, sizeof *a->mean_y_err, "analysis mean_y_err", err);
     a->sgd_mean_y = es_calloc(n, sizeof *a->sgd_mean_y, "analysis sgd_mean_y", err);
     a->sgd_sem_y = es_calloc(n, sizeof *a->sgd_sem_y, "analysis sgd_sem_y", err);
     a->sgd_count = es_calloc(n, sizeof *a->sgd_count, "analysis sgd_count", err);
+    a->sgd_run_count = es_calloc(n, sizeof *a->sgd_run_count, "analysis sgd_run_count", err);
     a->advantage = es_calloc(n, sizeof *a->advantage, "analysis advantage", err);
     a->advantage_err = es_calloc(n, sizeof *a->advantage_err, "analysis advantage_err", err);
-    if (!a->x || !a->x_edges || !a->log_g_x || !a->argmax_y || !a->mean_y || !a->sgd_mean_y ||
-        !a->sgd_sem_y || !a->sgd_count || !a->advantage || !a->advantage_err) {
+    if (!a->x || !a->x_edges || !a->log_g_x || !a->argmax_y || !a->mean_y || !a->mean_y_err ||
+        !a->sgd_mean_y || !a->sgd_sem_y || !a->sgd_count || !a->sgd_run_count || !a->advantage ||
+        !a->advantage_err) {
         es_analysis_free(a);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        a->x[i] = a->argmax_y[i] = a->mean_y[i] = NAN;
+        a->x[i] = a->argmax_y[i] = a->mean_y[i] = a->mean_y_err[i] = NAN;
         a->sgd_mean_y[i] = a->sgd_sem_y[i] = a->advantage[i] = a->advantage_err[i] = NAN;
         a->log_g_x[i] = -INFINITY;
     }
@@ -102,6 +106,7 @@ es_analysis *es_analysis_alloc(size_t x_bins, es_err *err)
         a->x_edges[i] = NAN;
     es_ana_var_init(&a->xv, "none");
     es_ana_var_init(&a->yv, "none");
+    a->replicas = 1;
     return a;
 }
 
@@ -114,15 +119,50 @@ void es_analysis_free(es_analysis *a)
     free(a->log_g_x);
     free(a->argmax_y);
     free(a->mean_y);
+    free(a->mean_y_err);
     free(a->sgd_mean_y);
     free(a->sgd_sem_y);
     free(a->sgd_count);
+    free(a->sgd_run_count);
     free(a->advantage);
     free(a->advantage_err);
     free(a);
 }
 
 /* ---- the landscape --------------------------------------------------------------------- */
+
+/* Column i of d: ln sum_y e^S, the y of highest S and Eq. 1's <y> (NaN, -inf when the
+ * column was never visited; argmax and mean NaN in 1-D). */
+static void column_summary(const es_dos *d, size_t i, int has_y, double *log_g_x,
+                           double *argmax_y, double *mean_y)
+{
+    size_t ny = d->y_bins;
+    const double *S = d->log_g + i * ny;   /* (y_bins) column of x bin i */
+    double smax = -INFINITY;
+    size_t jmax = 0;
+    for (size_t j = 0; j < ny; j++)
+        if (S[j] > smax) {   /* strict: the lowest y wins a tie */
+            smax = S[j];
+            jmax = j;
+        }
+    *log_g_x = -INFINITY;
+    *argmax_y = *mean_y = NAN;
+    if (!isfinite(smax))
+        return;   /* column never visited: everything stays undefined */
+    double w = 0, wy = 0;   /* sums of e^(S - smax) and y e^(S - smax) */
+    for (size_t j = 0; j < ny; j++) {
+        if (!(S[j] > -INFINITY))
+            continue;
+        double e = exp(S[j] - smax);
+        w += e;
+        wy += e * 0.5 * (d->y_edges[j] + d->y_edges[j + 1]);
+    }
+    *log_g_x = smax + log(w);
+    if (has_y) {
+        *argmax_y = 0.5 * (d->y_edges[jmax] + d->y_edges[jmax + 1]);
+        *mean_y = wy / w;
+    }
+}
 
 es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err)
 {
@@ -136,36 +176,80 @@ es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err)
     es_ana_var_init(&a->xv, d->x_variable);
     es_ana_var_init(&a->yv, d->y_variable);
     a->has_y = strcmp(d->y_variable, "none") != 0;
-    size_t ny = d->y_bins;
     for (size_t i = 0; i <= d->x_bins; i++)
         a->x_edges[i] = d->x_edges[i];
     for (size_t i = 0; i < d->x_bins; i++) {
         a->x[i] = 0.5 * (d->x_edges[i] + d->x_edges[i + 1]);
-        const double *S = d->log_g + i * ny;   /* (y_bins) column of x bin i */
-        double smax = -INFINITY;
-        size_t jmax = 0;
-        for (size_t j = 0; j < ny; j++)
-            if (S[j] > smax) {   /* strict: the lowest y wins a tie */
-                smax = S[j];
-                jmax = j;
-            }
-        if (!isfinite(smax))
-            continue;   /* column never visited: everything stays undefined */
-        double w = 0, wy = 0;   /* sums of e^(S - smax) and y e^(S - smax) */
-        for (size_t j = 0; j < ny; j++) {
-            if (!(S[j] > -INFINITY))
-                continue;
-            double e = exp(S[j] - smax);
-            w += e;
-            wy += e * 0.5 * (d->y_edges[j] + d->y_edges[j + 1]);
-        }
-        a->log_g_x[i] = smax + log(w);
-        if (a->has_y) {
-            a->argmax_y[i] = 0.5 * (d->y_edges[jmax] + d->y_edges[jmax + 1]);
-            a->mean_y[i] = wy / w;
-        }
+        column_summary(d, i, a->has_y, &a->log_g_x[i], &a->argmax_y[i], &a->mean_y[i]);
     }
     return a;
+}
+
+/* ---- independent replicas of the landscape --------------------------------------------- */
+
+/* Does replica r have a's grid and variables? ES_EDATA naming the difference when not. */
+static es_status replica_matches(const es_analysis *a, const es_dos *r, const char *name,
+                                 es_err *err)
+{
+    if (strcmp(r->x_variable, a->xv.name) != 0 ||
+        strcmp(r->y_variable, a->has_y ? a->yv.name : "none") != 0)
+        return es_err_set(err, ES_EDATA, "replica %s samples (%s, %s) but the run samples (%s, "
+                          "%s): a replica must be the same landscape with another seed", name,
+                          r->x_variable, r->y_variable, a->xv.name,
+                          a->has_y ? a->yv.name : "none");
+    if (r->x_bins != a->x_bins)
+        return es_err_set(err, ES_EDATA, "replica %s has %zu x bins but the run %zu: a replica "
+                          "must be the same landscape with another seed", name, r->x_bins,
+                          a->x_bins);
+    for (size_t i = 0; i <= a->x_bins; i++)
+        if (!(fabs(r->x_edges[i] - a->x_edges[i]) <=
+              1e-12 * (fabs(a->x_edges[i]) + fabs(a->x_edges[a->x_bins] - a->x_edges[0]))))
+            return es_err_set(err, ES_EDATA, "replica %s: x bin edge %zu is %.17g, the run's "
+                              "%.17g: the grids differ", name, i, r->x_edges[i], a->x_edges[i]);
+    return ES_OK;
+}
+
+es_status es_analysis_add_replicas(es_analysis *a, const es_dos *const *reps,
+                                   const char *const *names, size_t n, es_err *err)
+{
+    char name[32];
+    for (size_t k = 0; k < n; k++) {
+        snprintf(name, sizeof name, "#%zu", k + 1);
+        es_status st = replica_matches(a, reps[k], names && names[k] ? names[k] : name, err);
+        if (st != ES_OK)
+            return st;
+    }
+    /* Welford over the landscapes visiting each column: a itself, then every replica */
+    for (size_t i = 0; i < a->x_bins; i++) {
+        a->mean_y_err[i] = NAN;
+        if (!a->has_y)
+            continue;
+        double m = 0, m2 = 0;
+        long c = 0;
+        for (size_t k = 0; k <= n; k++) {
+            double v = a->mean_y[i], lg, am;
+            if (k > 0)
+                column_summary(reps[k - 1], i, 1, &lg, &am, &v);
+            if (!isfinite(v))
+                continue;
+            c++;
+            double dv = v - m;
+            m += dv / (double)c;
+            m2 += dv * (v - m);
+        }
+        if (c >= 2)
+            a->mean_y_err[i] = sqrt(m2 / (double)(c - 1));
+    }
+    a->replicas = (int)n + 1;
+    a->replica_files[0] = '\0';
+    size_t used = 0;
+    for (size_t k = 0; k < n && used < sizeof a->replica_files; k++) {
+        snprintf(name, sizeof name, "#%zu", k + 1);
+        used += (size_t)snprintf(a->replica_files + used, sizeof a->replica_files - used, "%s%s",
+                                 k ? "," : "", names && names[k] ? names[k] : name);
+    }
+    es_analysis_advantage(a);
+    return ES_OK;
 }
 
 /* ---- the SGD states -------------------------------------------------------------------- */
@@ -198,15 +282,19 @@ es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, 
     if (st != ES_OK)
         return st;
     size_t n = a->x_bins;
-    double *sum = es_calloc(n, sizeof *sum, "SGD sums", err);    /* (x_bins) */
-    double *sum2 = es_calloc(n, sizeof *sum2, "SGD sums", err);  /* (x_bins) */
-    if (!sum || !sum2) {
+    double *sum = es_calloc(n, sizeof *sum, "SGD sums", err);        /* (x_bins) all runs */
+    double *var = es_calloc(n, sizeof *var, "SGD sums", err);        /* (x_bins) sum_r (.)^2 */
+    double *run_sum = es_calloc(n, sizeof *run_sum, "SGD sums", err); /* (x_bins) one run */
+    int64_t *run_n = es_calloc(n, sizeof *run_n, "SGD sums", err);    /* (x_bins) one run */
+    if (!sum || !var || !run_sum || !run_n) {
         free(sum);
-        free(sum2);
+        free(var);
+        free(run_sum);
+        free(run_n);
         return ES_ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
-        a->sgd_count[i] = 0;
+        a->sgd_count[i] = a->sgd_run_count[i] = 0;
     a->has_sgd = 1;
     a->sgd_runs = s->runs;
     a->sgd_epochs = s->epochs;
@@ -214,9 +302,10 @@ es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, 
     a->sgd_binned = a->sgd_outside = a->sgd_undefined = 0;
     a->n_params = (int64_t)s->n_params;
     snprintf(a->sgd_arch, sizeof a->sgd_arch, "%s", s->arch);
-    /* first pass: sums for the means; a second pass gives the spread about them */
+    /* pass 0: counts and sums for the means; pass 1: run by run, each run's deviation
+     * s_r - n_r m from the overall mean m (the runs are the independent clusters) */
     for (int pass = 0; pass < 2; pass++) {
-        for (long r = 0; r < s->runs; r++)
+        for (long r = 0; r < s->runs; r++) {
             for (long e = 0; e <= s->epochs; e++) {
                 const double *row = es_sgd_row(s, r, e);
                 double x = es_ana_var_value(&a->xv, row);
@@ -235,22 +324,37 @@ es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, 
                     a->sgd_count[b]++;
                     sum[b] += y;
                 } else {
-                    double dy = y - sum[b] / (double)a->sgd_count[b];
-                    sum2[b] += dy * dy;
+                    run_n[b]++;
+                    run_sum[b] += y;
                 }
             }
+            if (pass == 0)
+                continue;
+            for (size_t i = 0; i < n; i++) {
+                if (run_n[i] == 0)
+                    continue;
+                double m = sum[i] / (double)a->sgd_count[i];
+                double dev = run_sum[i] - (double)run_n[i] * m;
+                var[i] += dev * dev;
+                a->sgd_run_count[i]++;
+                run_n[i] = 0;
+                run_sum[i] = 0;
+            }
+        }
     }
     for (size_t i = 0; i < n; i++) {
         a->sgd_mean_y[i] = a->sgd_sem_y[i] = NAN;
         if (!a->has_y || a->sgd_count[i] == 0)
             continue;
-        double c = (double)a->sgd_count[i];
+        double c = (double)a->sgd_count[i], gr = (double)a->sgd_run_count[i];
         a->sgd_mean_y[i] = sum[i] / c;
-        if (a->sgd_count[i] > 1)
-            a->sgd_sem_y[i] = sqrt(sum2[i] / (c - 1) / c);
+        if (a->sgd_run_count[i] > 1)
+            a->sgd_sem_y[i] = sqrt(gr / (gr - 1) * var[i]) / c;
     }
     free(sum);
-    free(sum2);
+    free(var);
+    free(run_sum);
+    free(run_n);
     es_analysis_advantage(a);
     return ES_OK;
 }
@@ -263,7 +367,8 @@ void es_analysis_advantage(es_analysis *a)
             !isfinite(a->sgd_mean_y[i]))
             continue;
         a->advantage[i] = (double)a->yv.better * (a->mean_y[i] - a->sgd_mean_y[i]);
-        a->advantage_err[i] = a->sgd_sem_y[i];
+        double e_sgd = a->sgd_sem_y[i], e_s = a->replicas > 1 ? a->mean_y_err[i] : 0;
+        a->advantage_err[i] = sqrt(e_sgd * e_sgd + e_s * e_s);   /* NaN if either is */
     }
 }
 

@@ -1,7 +1,8 @@
-/* cmd_analyze.c: `entroscape analyze RUN.h5 [--sgd TRAIN.h5] [--tsv] [--no-write]`: per x bin
- * of a landscape, the highest-entropy y, the entropy-weighted mean of y (Eq. 1), the
- * SGD/Adam states' mean y with its standard error and the advantage; printed and written to
- * /analysis. Also the run loader shared with plot and compare. */
+/* cmd_analyze.c: `entroscape analyze RUN.h5 [--sgd TRAIN.h5] [--replica R.h5 ...] [--tsv]
+ * [--no-write]`: per x bin of a landscape, the highest-entropy y, the entropy-weighted mean
+ * of y (Eq. 1) with its spread over independent replicas, the SGD/Adam states' mean y with
+ * its standard error and the advantage; printed and written to /analysis. Also the run
+ * loader shared with plot and compare. */
 #include "cli.h"
 #include "entroscape/config.h"
 #include "entroscape/data.h"
@@ -162,25 +163,85 @@ es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path,
     es_status st = es_ana_config_parse(r->config_text, &r->cfg, err);
     if (st != ES_OK)
         return st;
-    if (!sgd_path && use_stored) {
+    es_analysis *stored = NULL;
+    if (use_stored) {
         int absent = 0;
-        r->ana = es_h5_read_analysis(path, &absent, &sub);
-        if (r->ana && r->ana->x_bins == r->dos->x_bins) {
+        stored = es_h5_read_analysis(path, &absent, &sub);
+        if (stored && stored->x_bins == r->dos->x_bins && !sgd_path) {
+            r->ana = stored;
             r->stored = 1;
             return ES_OK;
         }
-        if (!absent)
-            fprintf(stderr, "entroscape: warning: %s: /analysis unreadable or stale, analysing "
-                    "/dos afresh (%s)\n", path, r->ana ? "x bins differ from /dos" : sub.msg);
-        es_analysis_free(r->ana);
-        r->ana = NULL;
+        if (!absent && !stored && !sgd_path)   /* with --sgd only its replica spread is used */
+            fprintf(stderr, "entroscape: warning: %s: /analysis unreadable or from an older "
+                    "version, analysing /dos afresh (%s)\n", path, sub.msg);
+        else if (stored && stored->x_bins != r->dos->x_bins)
+            fprintf(stderr, "entroscape: warning: %s: /analysis is stale (x bins differ from "
+                    "/dos), analysing /dos afresh\n", path);
     }
-    if (!(r->ana = es_analysis_from_dos(r->dos, err)))
+    if (!(r->ana = es_analysis_from_dos(r->dos, err))) {
+        es_analysis_free(stored);
         return err->status;
+    }
+    /* the spread over replicas depends on the landscapes only: keep what analyze found */
+    if (stored && stored->x_bins == r->dos->x_bins && stored->replicas > 1) {
+        memcpy(r->ana->mean_y_err, stored->mean_y_err, r->ana->x_bins * sizeof(double));
+        r->ana->replicas = stored->replicas;
+        snprintf(r->ana->replica_files, sizeof r->ana->replica_files, "%s",
+                 stored->replica_files);
+    }
+    es_analysis_free(stored);
     if (!sgd_path && has_sgd_group(path))
         sgd_path = path;
     if (sgd_path)
         st = add_sgd(r, sgd_path, err);
+    return st;
+}
+
+/* Add the spread of <y>(x) over the independent replicas paths[n] (runs of the same task,
+ * network and grid with another sampler.seed). ES_EDATA (err set) naming the file when one
+ * is not such a replica. */
+static es_status add_replicas(es_cli_run *r, const char *const *paths, size_t n, es_err *err)
+{
+    es_dos **reps = calloc(n, sizeof *reps);   /* (n) */
+    if (!reps)
+        return es_err_set(err, ES_ENOMEM, "out of memory reading replicas");
+    es_status st = ES_OK;
+    const char *seed = es_ana_config_get(&r->cfg, "sampler.seed");
+    for (size_t k = 0; k < n && st == ES_OK; k++) {
+        if (!(reps[k] = es_h5_read_dos(paths[k], err))) {
+            st = err->status;
+            break;
+        }
+        es_err sub = {0};
+        char *text = es_h5_read_root_attr(paths[k], "config", &sub);
+        es_ana_config kv;
+        st = es_ana_config_parse(text, &kv, err);
+        free(text);
+        for (size_t i = 0; st == ES_OK && i < r->cfg.n; i++) {
+            const char *key = r->cfg.kv[i].key, *mine = r->cfg.kv[i].value;
+            const char *theirs = es_ana_config_get(&kv, key);
+            if ((strncmp(key, "task.", 5) == 0 || strncmp(key, "model.", 6) == 0) &&
+                strcmp(key, "task.data_dir") != 0 && (!theirs || strcmp(mine, theirs) != 0))
+                st = es_err_set(err, ES_EDATA, "replica %s has %s = %s but %s has %s = %s: a "
+                                "replica must sample the same task and network with another "
+                                "sampler.seed", paths[k], key, theirs ? theirs : "(unset)",
+                                r->path, key, mine);
+        }
+        const char *their_seed = es_ana_config_get(&kv, "sampler.seed");
+        /* unset on both sides: both ran with the default seed */
+        if (st == ES_OK && (seed ? their_seed && strcmp(seed, their_seed) == 0 : !their_seed))
+            st = es_err_set(err, ES_EDATA, "replica %s has sampler.seed = %s like %s: the same "
+                            "seed and layout give the same landscape, not an independent "
+                            "estimate (run it with --set sampler.seed=N)", paths[k],
+                            seed ? seed : "(default)", r->path);
+        es_ana_config_free(&kv);
+    }
+    if (st == ES_OK)
+        st = es_analysis_add_replicas(r->ana, (const es_dos *const *)reps, paths, n, err);
+    for (size_t k = 0; k < n; k++)
+        es_dos_free(reps[k]);
+    free(reps);
     return st;
 }
 
@@ -278,17 +339,20 @@ static void cell(FILE *f, int tsv, int w, int prec, double v, int first)
 static void print_table(FILE *f, const es_analysis *a, int tsv)
 {
     int y = tsv || a->has_y, sgd = tsv || a->has_sgd, both = tsv || (a->has_y && a->has_sgd);
+    int reps = !tsv && a->has_y && a->replicas > 1;
     if (tsv) {
         fputs("x\tlog_g_x\targmax_y\tmean_y\tsgd_mean_y\tsgd_sem_y\tsgd_count\tadvantage\t"
-              "advantage_err\n", f);
+              "advantage_err\tmean_y_err\tsgd_run_count\n", f);
     } else {
         fprintf(f, "%10s  %10s", "x", a->has_y ? "ln g(x)" : "S(x)");
         if (y)
             fprintf(f, "  %10s  %10s", "argmax_y", "mean_y");
+        if (reps)
+            fprintf(f, "  %10s", "mean_y_err");
         if (both)
             fprintf(f, "  %10s  %10s", "sgd_mean_y", "sgd_sem_y");
         if (sgd)
-            fprintf(f, "  %9s", "sgd_count");
+            fprintf(f, "  %9s  %4s", "sgd_count", "runs");
         if (both)
             fprintf(f, "  %10s  %10s", "advantage", "adv_err");
         fputc('\n', f);
@@ -300,6 +364,8 @@ static void print_table(FILE *f, const es_analysis *a, int tsv)
             cell(f, tsv, 10, 5, a->argmax_y[i], 0);
             cell(f, tsv, 10, 5, a->mean_y[i], 0);
         }
+        if (reps)
+            cell(f, tsv, 10, 3, a->mean_y_err[i], 0);
         if (both) {
             cell(f, tsv, 10, 5, a->sgd_mean_y[i], 0);
             cell(f, tsv, 10, 3, a->sgd_sem_y[i], 0);
@@ -307,10 +373,15 @@ static void print_table(FILE *f, const es_analysis *a, int tsv)
         if (tsv)
             fprintf(f, "\t%lld", (long long)a->sgd_count[i]);
         else if (sgd)
-            fprintf(f, "  %9lld", (long long)a->sgd_count[i]);
+            fprintf(f, "  %9lld  %4lld", (long long)a->sgd_count[i],
+                    (long long)a->sgd_run_count[i]);
         if (both) {
             cell(f, tsv, 10, 4, a->advantage[i], 0);
             cell(f, tsv, 10, 3, a->advantage_err[i], 0);
+        }
+        if (tsv) {
+            cell(f, tsv, 10, 3, a->mean_y_err[i], 0);
+            fprintf(f, "\t%lld", (long long)a->sgd_run_count[i]);
         }
         fputc('\n', f);
     }
@@ -357,8 +428,15 @@ static void print_header(FILE *f, const es_cli_run *r)
     else
         fprintf(f, "  advantage: undefined (y = %s is neither an accuracy nor a loss)\n",
                 a->yv.name);
-    fprintf(f, "  adv_err: the SGD standard error only (the file holds no per-walker estimates "
-            "of S,\n  so the landscape's own error is not included)\n\n");
+    fprintf(f, "  sgd_sem_y: standard error of the SGD/Adam mean with the runs as clusters (epochs "
+            "of one\n  run are correlated); runs: the runs with a state in the bin\n");
+    if (a->replicas > 1)
+        fprintf(f, "  mean_y_err: sd of mean_y over this landscape and %d independent replica%s "
+                "(%s);\n  adv_err = sqrt(sgd_sem_y^2 + mean_y_err^2)\n\n", a->replicas - 1,
+                a->replicas == 2 ? "" : "s", a->replica_files);
+    else
+        fprintf(f, "  adv_err: sgd_sem_y only; the landscape's own error is not included (add "
+                "runs with\n  other seeds: --replica R.h5)\n\n");
 }
 
 /* The advantage at the 25/50/75% points of the overlap and its mean there. */
@@ -394,72 +472,82 @@ static void print_summary(FILE *f, const es_analysis *a)
 
 static void help(void)
 {
-    printf("usage: entroscape analyze RUN.h5 [--sgd TRAIN.h5] [--tsv] [--no-write]\n\n"
+    printf("usage: entroscape analyze RUN.h5 [--sgd TRAIN.h5] [--replica R.h5 ...] [--tsv]\n"
+           "                          [--no-write]\n\n"
            "Per x bin of the landscape in RUN.h5 (/dos):\n"
            "  argmax_y    the y of highest entropy S(x, y) (the paper's magenta line)\n"
            "  mean_y      the entropy-weighted mean <y>(x) = sum_y y e^S / sum_y e^S (Eq. 1,\n"
            "              y = bin centres)\n"
            "  sgd_*       every epoch of every run of TRAIN.h5's /sgd/history placed in its x\n"
            "              bin (x and y computed from the history's metrics to match /dos's\n"
-           "              variables): count, mean y and its standard error (the black curve)\n"
+           "              variables): count, runs, mean y and its standard error with the\n"
+           "              runs as independent clusters (the black curve)\n"
+           "  mean_y_err  with --replica: the sample sd of mean_y over RUN.h5 and the replicas\n"
+           "              R.h5 (repeatable): runs of the same config with another\n"
+           "              sampler.seed, i.e. independent estimates of the landscape\n"
            "  advantage   mean_y - sgd_mean_y for accuracies, sgd_mean_y - mean_y for losses:\n"
            "              positive means the high-entropy states generalise better; its error\n"
-           "              is the SGD standard error (the file has no per-walker estimates of S)\n"
+           "              is sqrt(sgd_sem_y^2 + mean_y_err^2), or sgd_sem_y alone without\n"
+           "              replicas (the landscape's own error then not included)\n"
            "1-D runs (no y) get S(x) and the SGD counts per bin. Without --sgd, RUN.h5's own\n"
            "/sgd is used when it has one. The result is printed (aligned, or TSV with --tsv,\n"
            "'nan' where undefined) and written to /analysis in RUN.h5 (the file is rewritten\n"
            "atomically: a copy gets the group, is fsync'ed and renamed over RUN.h5), unless\n"
            "--no-write.\n\n"
-           "Exit codes: 0 ok, 1 unreadable file, not a run, or --sgd of another task,\n"
-           "2 usage error.\n");
+           "Exit codes: 0 ok, 1 unreadable file, not a run, --sgd of another task, or a\n"
+           "replica of another task, network, grid or the same seed; 2 usage error.\n");
 }
 
 int es_cmd_analyze(int argc, char **argv)
 {
     es_err err = {0};
     const char *run = NULL, *sgd = NULL;
-    int tsv = 0, write = 1;
-    for (int i = 1; i < argc; i++) {
+    const char **reps = calloc((size_t)argc, sizeof *reps);   /* (argc) --replica files */
+    size_t n_reps = 0;
+    int tsv = 0, write = 1, rc = 0;
+    es_cli_run r = {0};
+    if (!reps) {
+        es_err_set(&err, ES_ENOMEM, "out of memory");
+        return es_cli_fail(&err);
+    }
+    for (int i = 1; i < argc && err.status == ES_OK; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             help();
+            free(reps);
             return 0;
         } else if (strcmp(a, "--tsv") == 0) {
             tsv = 1;
         } else if (strcmp(a, "--no-write") == 0) {
             write = 0;
         } else if (strcmp(a, "--sgd") == 0 || strncmp(a, "--sgd=", 6) == 0) {
-            if (a[5] == '=')
-                sgd = a + 6;
-            else if (i + 1 < argc)
-                sgd = argv[++i];
-            else
-                sgd = "";
-            if (!*sgd) {
+            sgd = a[5] == '=' ? a + 6 : i + 1 < argc ? argv[++i] : "";
+            if (!*sgd)
                 es_err_set(&err, ES_EUSAGE, "--sgd needs a file name (see entroscape analyze "
                            "--help)");
-                return es_cli_fail(&err);
-            }
+        } else if (strcmp(a, "--replica") == 0 || strncmp(a, "--replica=", 10) == 0) {
+            const char *v = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : "";
+            if (!*v)
+                es_err_set(&err, ES_EUSAGE, "--replica needs a file name (see entroscape "
+                           "analyze --help)");
+            reps[n_reps++] = v;
         } else if (a[0] == '-' && a[1]) {
             es_err_set(&err, ES_EUSAGE, "unknown option '%s' (see entroscape analyze --help)", a);
-            return es_cli_fail(&err);
         } else if (!run) {
             run = a;
         } else {
             es_err_set(&err, ES_EUSAGE, "unexpected argument '%s': one run file is analysed at "
-                       "a time (see entroscape analyze --help)", a);
-            return es_cli_fail(&err);
+                       "a time; independent runs of the same config go with --replica (see "
+                       "entroscape analyze --help)", a);
         }
     }
-    if (!run) {
+    if (err.status == ES_OK && !run)
         es_err_set(&err, ES_EUSAGE, "no run file given (usage: entroscape analyze RUN.h5 "
-                   "[--sgd TRAIN.h5] [--tsv])");
-        return es_cli_fail(&err);
-    }
-    es_cli_run r;
-    if (es_cli_run_load(&r, run, sgd, 0, &err) != ES_OK) {
-        es_cli_run_free(&r);
-        return es_cli_fail(&err);
+                   "[--sgd TRAIN.h5] [--replica R.h5 ...] [--tsv])");
+    if (err.status != ES_OK || es_cli_run_load(&r, run, sgd, 0, &err) != ES_OK ||
+        (n_reps > 0 && add_replicas(&r, reps, n_reps, &err) != ES_OK)) {
+        rc = es_cli_fail(&err);
+        goto done;
     }
     if (!tsv)
         print_header(stdout, &r);
@@ -467,16 +555,17 @@ int es_cmd_analyze(int argc, char **argv)
     if (!tsv)
         print_summary(stdout, r.ana);
     fflush(stdout);
-    int rc = 0;
     if (write) {
         if (es_h5_write_analysis(run, r.ana, &err) != ES_OK) {
             rc = es_cli_fail(&err);
             fprintf(stderr, "entroscape: (--no-write prints the table without writing)\n");
-        }
-        else
+        } else {
             fprintf(tsv ? stderr : stdout, "%swrote /analysis to %s\n", tsv ? "entroscape: " : "\n",
                     run);
+        }
     }
+done:
     es_cli_run_free(&r);
+    free(reps);
     return rc;
 }

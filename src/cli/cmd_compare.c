@@ -23,7 +23,8 @@ static void help(void)
            "/analysis is used (entroscape analyze RUN.h5 --sgd TRAIN.h5 writes it); a file\n"
            "without one is analysed on the fly against its own /sgd, or without SGD states.\n"
            "All files need the same x and y variables.\n\n"
-           "Reported per file: the advantage (+- the SGD standard error) at x levels, by default\n"
+           "Reported per file: the advantage (+- its error: the SGD standard error, with the\n"
+           "spread over replicas when analyze --replica added it) at x levels, by default\n"
            "the 25/50/75%% points of the x range where every file has both curves (--at sets\n"
            "them, e.g. --at -6,-4,-2 for ln training loss), taken from the bin containing x\n"
            "or the nearest bin with both curves at most 2 bins away; and the mean advantage\n"
@@ -287,8 +288,19 @@ int es_cmd_compare(int argc, char **argv)
             printf("common range where every file has both curves: [%g, %g]\n", lo, hi);
         else
             printf("no common range where every file has both curves\n");
-        printf("errors: the SGD standard error only (no per-walker estimates of S); mean: over "
-               "the common range's bins with an error\n\n");
+        size_t with_reps = 0;
+        for (size_t i = 0; i < n; i++)
+            with_reps += runs[i].ana->replicas > 1;
+        if (with_reps == n)
+            printf("errors: the SGD/Adam standard error (runs as clusters) and the spread of <y> "
+                   "over independent replicas, in quadrature");
+        else if (with_reps == 0)
+            printf("errors: the SGD/Adam standard error only (runs as clusters; no replicas of "
+                   "the landscapes)");
+        else
+            printf("errors: the SGD/Adam standard error (runs as clusters), with the spread "
+                   "over replicas for the %zu of %zu files that have them", with_reps, n);
+        printf("; mean: over the common range's bins with an error\n\n");
         printf("%-*s %-*s %10s", fw, "file", lw, dk.n == 1 ? dk.key[0] : "differs in", "params");
         for (size_t k = 0; k < n_levels; k++) {
             char h[48];

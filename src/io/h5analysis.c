@@ -154,10 +154,16 @@ static es_status put_attrs(hid_t g, const es_analysis *a, const char *path, es_e
     if (st == ES_OK) st = put_f64_attr(g, "y_samples", a->yv.samples, path, err);
     if (st == ES_OK) st = put_i64_attr(g, "advantage_sign", a->yv.better, path, err);
     if (st == ES_OK) st = put_str_attr(g, "advantage_definition", def, path, err);
+    if (st == ES_OK) st = put_i64_attr(g, "replicas", a->replicas, path, err);
+    if (st == ES_OK) st = put_str_attr(g, "replica_files", a->replica_files, path, err);
     if (st == ES_OK)
-        st = put_str_attr(g, "advantage_error", "standard error of the SGD/Adam mean only: the "
-                          "file holds no per-walker estimates of S, so the landscape's own "
-                          "uncertainty is not included", path, err);
+        st = put_str_attr(g, "advantage_error", a->replicas > 1
+                          ? "sqrt(sgd_sem_y^2 + mean_y_err^2): the SGD/Adam standard error with "
+                            "runs as clusters and the sd of mean_y over independent replicas "
+                            "of the landscape (replica_files)"
+                          : "sgd_sem_y only: the SGD/Adam standard error with runs as clusters; "
+                            "the landscape's own uncertainty is not included (analyze --replica "
+                            "adds it)", path, err);
     if (st == ES_OK) st = put_str_attr(g, "created", created, path, err);
     if (st == ES_OK) st = put_str_attr(g, "version", es_version(), path, err);
     return st;
@@ -202,14 +208,20 @@ static es_status write_group(hid_t file, const es_analysis *a, const char *path,
         st = put_column(g, x, "mean_y", F, D, a->mean_y, n, "entropy-weighted mean of y (Eq. 1): "
                         "sum y exp(S) / sum exp(S) over the y bin centres", path, err);
     if (st == ES_OK)
+        st = put_column(g, x, "mean_y_err", F, D, a->mean_y_err, n, "sample sd of mean_y over "
+                        "this landscape and its independent replicas (NaN without)", path, err);
+    if (st == ES_OK)
         st = put_column(g, x, "sgd_mean_y", F, D, a->sgd_mean_y, n, "mean y of the SGD/Adam "
                         "states (every epoch of every run) in the x bin", path, err);
     if (st == ES_OK)
         st = put_column(g, x, "sgd_sem_y", F, D, a->sgd_sem_y, n, "standard error of sgd_mean_y "
-                        "(sample sd / sqrt(count))", path, err);
+                        "with the runs as clusters (NaN with fewer than 2 runs)", path, err);
     if (st == ES_OK)
         st = put_column(g, x, "sgd_count", H5T_STD_I64LE, H5T_NATIVE_INT64, a->sgd_count, n,
                         "SGD/Adam states in the x bin", path, err);
+    if (st == ES_OK)
+        st = put_column(g, x, "sgd_run_count", H5T_STD_I64LE, H5T_NATIVE_INT64, a->sgd_run_count,
+                        n, "SGD/Adam runs with a state in the x bin", path, err);
     if (st == ES_OK)
         st = put_column(g, x, "advantage", F, D, a->advantage, n, "advantage of the high-entropy "
                         "states (positive: they generalise better; see advantage_definition)",
@@ -310,6 +322,7 @@ static es_analysis *read_group(hid_t file, const char *path, es_err *err)
     struct { const char *name; double *buf; } cols[] = {
         {"x", a ? a->x : NULL}, {"log_g_x", a ? a->log_g_x : NULL},
         {"argmax_y", a ? a->argmax_y : NULL}, {"mean_y", a ? a->mean_y : NULL},
+        {"mean_y_err", a ? a->mean_y_err : NULL},
         {"sgd_mean_y", a ? a->sgd_mean_y : NULL}, {"sgd_sem_y", a ? a->sgd_sem_y : NULL},
         {"advantage", a ? a->advantage : NULL}, {"advantage_err", a ? a->advantage_err : NULL},
     };
@@ -320,6 +333,9 @@ static es_analysis *read_group(hid_t file, const char *path, es_err *err)
     if (st == ES_OK)
         st = es_h5_read_dset(g, "sgd_count", H5T_NATIVE_INT64, 1, nx, a->sgd_count, path, GRP,
                              err);
+    if (st == ES_OK)
+        st = es_h5_read_dset(g, "sgd_run_count", H5T_NATIVE_INT64, 1, nx, a->sgd_run_count,
+                             path, GRP, err);
     char xname[64] = "", yname[64] = "";
     if (st == ES_OK)
         st = es_h5_read_str_attr_buf(g, "x_variable", xname, sizeof xname, path, GRP, err);
@@ -335,9 +351,12 @@ static es_analysis *read_group(hid_t file, const char *path, es_err *err)
     if (st == ES_OK)
         st = es_h5_read_str_attr_buf(g, "sgd_arch", a->sgd_arch, sizeof a->sgd_arch, path, GRP,
                                      err);
-    int64_t has_sgd = 0;
+    if (st == ES_OK)
+        st = es_h5_read_str_attr_buf(g, "replica_files", a->replica_files,
+                                     sizeof a->replica_files, path, GRP, err);
+    int64_t has_sgd = 0, replicas = 1;
     struct { const char *name; int64_t *v; } ints[] = {
-        {"has_sgd", &has_sgd}, {"n_params", a ? &a->n_params : NULL},
+        {"has_sgd", &has_sgd}, {"replicas", &replicas}, {"n_params", a ? &a->n_params : NULL},
         {"sgd_runs", a ? &a->sgd_runs : NULL}, {"sgd_epochs", a ? &a->sgd_epochs : NULL},
         {"sgd_states", a ? &a->sgd_states : NULL}, {"sgd_binned", a ? &a->sgd_binned : NULL},
         {"sgd_outside", a ? &a->sgd_outside : NULL},
@@ -349,8 +368,10 @@ static es_analysis *read_group(hid_t file, const char *path, es_err *err)
         st = es_h5_read_num_attr(g, "x_samples", D, &a->xv.samples, path, GRP, err);
     if (st == ES_OK)
         st = es_h5_read_num_attr(g, "y_samples", D, &a->yv.samples, path, GRP, err);
-    if (st == ES_OK)
+    if (st == ES_OK) {
         a->has_sgd = has_sgd != 0;
+        a->replicas = replicas >= 1 && replicas <= INT32_MAX ? (int)replicas : 1;
+    }
     es_h5_close(g);
     if (st != ES_OK) {
         es_analysis_free(a);

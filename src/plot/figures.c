@@ -97,7 +97,8 @@ static void xrange(FILE *f, const double *edges, size_t n)
 static void sgd_title(char *buf, size_t size, const es_analysis *a)
 {
     snprintf(buf, size, "SGD/Adam states: mean +- standard error per x bin (%lld runs, every "
-             "epoch of %lld)", (long long)a->sgd_runs, (long long)a->sgd_epochs);
+             "epoch of %lld; runs as clusters)", (long long)a->sgd_runs,
+             (long long)a->sgd_epochs);
 }
 
 /* ---- landscape ------------------------------------------------------------------------- */
@@ -361,7 +362,8 @@ void es_plot_advantage(FILE *f, es_plot_format fmt, const char *path, const es_a
     es_plot_begin(f, fmt, 1000, 960, path);
     size_t n = a->x_bins;
     size_t n_am = curve_block(f, "AM", a->x, a->argmax_y, NULL, n);
-    size_t n_my = curve_block(f, "MY", a->x, a->mean_y, NULL, n);
+    int reps = a->replicas > 1;
+    size_t n_my = curve_block(f, "MY", a->x, a->mean_y, reps ? a->mean_y_err : NULL, n);
     size_t n_sgd = curve_block(f, "SGD", a->x, a->sgd_mean_y, a->sgd_sem_y, n);
     size_t n_adv = curve_block(f, "ADV", a->x, a->advantage, a->advantage_err, n);
     char what[256], adv[64];
@@ -389,7 +391,11 @@ void es_plot_advantage(FILE *f, es_plot_format fmt, const char *path, const es_a
     }
     if (n_my) {
         fprintf(f, "%s$MY using 1:2 with lines lw 2.5 dt (6,3) lc rgb '" C_MEAN_DARK "' title "
-                "'entropy-weighted mean <y> (Eq. 1)'", any ? ", \\\n  " : "");
+                "'entropy-weighted mean <y> (Eq. 1)%s'", any ? ", \\\n  " : "",
+                reps ? " +- sd over replicas" : "");
+        if (reps)
+            fputs(", \\\n  $MY using 1:2:3 with yerrorbars pt 6 ps 0.6 lc rgb '" C_MEAN_DARK
+                  "' notitle", f);
         any = 1;
     }
     if (n_sgd) {
@@ -412,10 +418,12 @@ void es_plot_advantage(FILE *f, es_plot_format fmt, const char *path, const es_a
     label(f, "y", yl);
     fputs("set xzeroaxis lt -1 lw 1\n", f);
     if (n_adv)
-        fputs("plot $ADV using 1:2 with lines lw 1.5 lc rgb '#d95f02' notitle, \\\n  "
-              "$ADV using 1:2:3 with yerrorbars pt 7 ps 0.6 lc rgb '#d95f02' title "
-              "'advantage +- standard error of the SGD/Adam mean (the landscape''s own error "
-              "is not included)'\n", f);
+        fprintf(f, "plot $ADV using 1:2 with lines lw 1.5 lc rgb '#d95f02' notitle, \\\n  "
+                "$ADV using 1:2:3 with yerrorbars pt 7 ps 0.6 lc rgb '#d95f02' title "
+                "'advantage +- %s'\n", reps
+                ? "error (SGD/Adam standard error and sd of <y> over replicas)"
+                : "standard error of the SGD/Adam mean (the landscape''s own error is not "
+                  "included)");
     else   /* an explicit range: gnuplot refuses to autoscale a plot of NaN only */
         fputs("set yrange [-1:1]\nplot NaN title 'no x bin has both a landscape and "
               "SGD/Adam states'\n", f);
