@@ -24,12 +24,16 @@ Every task of the paper at CPU scale, one after the other:
   (regression-w1000 with REPRO_W1000=1: 1,005,001 parameters)
 For each: entroscape train (configs/<training config>), entroscape run (configs/wl-*.ini,
 sampler.max_seconds = the budget), analyze --sgd, plot; then compare for the width series
-(spiral 3x6 vs 3x15, regression widths, CNN channels); then docs/RESULTS.md.
+(spiral 3x6 vs 3x15, regression widths, CNN channels); then docs/RESULTS.md. The spiral
+landscapes, which converge within minutes, are also run with other seeds (replicas, each
+with the same budget) so that analyze --replica adds the landscape's own error.
 
 Options:
   --seconds S     time budget of each landscape (default: $REPRO_SECONDS, else 1800 s). The
                   whole run takes about (number of tasks) x S plus ~5 minutes of training.
   --threads N     threads for train and run (default: $REPRO_THREADS, else 2)
+  --replicas N    independent replicas (sampler.seed 1001, 1002, ...) of each spiral
+                  landscape (default: $REPRO_REPLICAS, else 2; 0: none)
   --out DIR       working directory for the .h5 files, logs and figures (default: out/reproduce)
   --docs DIR      where RESULTS.md and its figures go (default: docs; figures in DIR/figures)
   --only T,T,...  only these tasks (names as above; RESULTS.md then covers only them)
@@ -37,8 +41,10 @@ Options:
   --list          print the tasks and their configs, run nothing
   -h, --help      this help
 
-Environment: REPRO_SECONDS, REPRO_THREADS, REPRO_W1000=1, ENTROSCAPE (default ./entroscape).
-Run time with the default budget (1800 s, 11 tasks): about 5.7 hours on 2 cores.
+Environment: REPRO_SECONDS, REPRO_THREADS, REPRO_REPLICAS, REPRO_W1000=1, ENTROSCAPE
+(default ./entroscape).
+Run time with the default budget (1800 s, 11 tasks + 4 replicas): about 7.7 hours on 2
+cores (the spiral landscapes stop early when they converge: 3-5 minutes each).
 Exit codes: 0 ok, 1 a task failed (see its log; the rest is still reported), 2 usage error.
 EOF
 }
@@ -47,12 +53,14 @@ die() { echo "$prog: $*" >&2; exit 1; }
 
 seconds=${REPRO_SECONDS:-1800}
 threads=${REPRO_THREADS:-2}
+replicas=${REPRO_REPLICAS:-2}
 out=out/reproduce docs=docs only="" force=0 list=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
         --seconds) [ $# -ge 2 ] || die_usage "--seconds needs a number"; seconds=$2; shift 2 ;;
         --threads) [ $# -ge 2 ] || die_usage "--threads needs a number"; threads=$2; shift 2 ;;
+        --replicas) [ $# -ge 2 ] || die_usage "--replicas needs a number"; replicas=$2; shift 2 ;;
         --out) [ $# -ge 2 ] || die_usage "--out needs a directory"; out=$2; shift 2 ;;
         --docs) [ $# -ge 2 ] || die_usage "--docs needs a directory"; docs=$2; shift 2 ;;
         --only) [ $# -ge 2 ] || die_usage "--only needs task names"; only=$2; shift 2 ;;
@@ -64,15 +72,17 @@ done
 [[ "$seconds" =~ ^[0-9]+([.][0-9]+)?$ ]] && awk -v s="$seconds" 'BEGIN{exit !(s > 0)}' \
     || die_usage "budget '$seconds' is not a positive number of seconds (--seconds, REPRO_SECONDS)"
 [[ "$threads" =~ ^[1-9][0-9]*$ ]] || die_usage "threads '$threads' is not a positive integer"
+[[ "$replicas" =~ ^[0-9]+$ ]] || die_usage "replicas '$replicas' is not a whole number (--replicas, REPRO_REPLICAS)"
 
-# name | landscape config | training config | group for compare | extra run overrides
+# name | landscape config | training config | group for compare | extra run overrides | r
+# (r = 1: independent replicas of the landscape, --replicas of them, with other seeds)
 # The CNNs and the text model make a few hundred to a few thousand moves per second: their
 # walkers meet every 10 sweeps (CNN: 4,000-10,000 moves, 10-60 s) or every sweep (text: 46,674
 # moves, ~30 s) instead of every 1e5 moves, so that a budget of minutes still sees several
 # meetings (max_seconds is checked when the walkers meet, after the burn-in).
 tasks=(
-    "spiral-3x6|wl-spiral-3x6-acc-acc.ini|spiral-3x6.ini|spiral-width|"
-    "spiral-3x15|wl-spiral-3x15-acc-acc.ini|spiral-3x15.ini|spiral-width|"
+    "spiral-3x6|wl-spiral-3x6-acc-acc.ini|spiral-3x6.ini|spiral-width||1"
+    "spiral-3x15|wl-spiral-3x15-acc-acc.ini|spiral-3x15.ini|spiral-width||1"
     "regression-w30|wl-spiral-regression-w30.ini|spiral-regression-w30.ini|regression-width|"
     "regression-w100|wl-spiral-regression-w100.ini|spiral-regression-w100.ini|regression-width|"
     "regression-w300|wl-spiral-regression-w300.ini|spiral-regression-w300.ini|regression-width|"
@@ -101,7 +111,7 @@ fi
 if [ "$list" -eq 1 ]; then
     printf '%-17s %-37s %-34s %s\n' task landscape training compare
     for t in "${tasks[@]}"; do
-        IFS='|' read -r n c tc g x <<< "$t"
+        IFS='|' read -r n c tc g x nrep <<< "$t"
         printf '%-17s %-37s %-34s %s\n' "$n" "configs/$c" "configs/$tc" "${g:--}"
     done
     exit 0
@@ -110,7 +120,7 @@ fi
 E=${ENTROSCAPE:-$root/entroscape}
 [ -x "$E" ] || die "$E not found or not executable: run make (or set ENTROSCAPE)"
 for t in "${tasks[@]}"; do
-    IFS='|' read -r n c tc g x <<< "$t"
+    IFS='|' read -r n c tc g x nrep <<< "$t"
     [ -f "$root/configs/$c" ] || die "configs/$c missing"
     [ -f "$root/configs/$tc" ] || die "configs/$tc missing"
 done
@@ -133,7 +143,7 @@ step() {
 }
 
 for t in "${tasks[@]}"; do
-    IFS='|' read -r n c tc g x <<< "$t"
+    IFS='|' read -r n c tc g x nrep <<< "$t"
     lf="$out/$n.log"
     : >"$lf"
     train="$out/$n-train.h5" run="$out/$n.h5"
@@ -144,18 +154,34 @@ for t in "${tasks[@]}"; do
             || { failed+=("$n"); continue; }
     fi
     note "$n: run configs/$c (budget $seconds s)"
+    extra=()
+    [ -z "$x" ] || extra=(--set "$x")
     if [ "$force" -eq 1 ] || [ ! -f "$run" ]; then
-        extra=()
-        [ -z "$x" ] || extra=(--set "$x")
         rm -f "$out/$n.ckpt.h5"
         step "$n run" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
             --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$out/$n.ckpt.h5" \
             "${extra[@]}" -o "$run" || { failed+=("$n"); continue; }
     fi
-    step "$n analyze" "$lf" "$E" analyze "$run" --sgd "$train" || { failed+=("$n"); continue; }
-    "$E" analyze "$run" --sgd "$train" >"$out/$n.analysis.txt" 2>>"$lf" || true
-    "$E" analyze "$run" --sgd "$train" --tsv --no-write >"$out/$n.analysis.tsv" 2>>"$lf" \
+    reps=()
+    if [ "${nrep:-0}" = 1 ]; then
+        for (( k = 1; k <= replicas; k++ )); do
+            rep="$out/$n-seed$((1000 + k)).h5"
+            note "$n: replica with sampler.seed = $((1000 + k)) (budget $seconds s)"
+            if [ "$force" -eq 1 ] || [ ! -f "$rep" ]; then
+                rm -f "$out/$n-seed$((1000 + k)).ckpt.h5"
+                step "$n replica $k" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
+                    --set "sampler.max_seconds=$seconds" --set "sampler.seed=$((1000 + k))" \
+                    --set "output.checkpoint=$out/$n-seed$((1000 + k)).ckpt.h5" \
+                    "${extra[@]}" -o "$rep" || { failed+=("$n-replica$k"); continue; }
+            fi
+            reps+=(--replica "$rep")
+        done
+    fi
+    step "$n analyze" "$lf" "$E" analyze "$run" --sgd "$train" "${reps[@]}" \
         || { failed+=("$n"); continue; }
+    "$E" analyze "$run" --sgd "$train" "${reps[@]}" >"$out/$n.analysis.txt" 2>>"$lf" || true
+    "$E" analyze "$run" --sgd "$train" "${reps[@]}" --tsv --no-write >"$out/$n.analysis.tsv" \
+        2>>"$lf" || { failed+=("$n"); continue; }
     "$E" info "$run" >"$out/$n.info.txt" 2>>"$lf" || true
     step "$n plot" "$lf" "$E" plot "$run" --sgd "$train" -o "$out/figures" || { failed+=("$n"); continue; }
     cp "$out/figures/$n-landscape.png" "$docs/figures/repro-$n-landscape.png"
@@ -165,13 +191,13 @@ done
 # Width series: compare the members that finished.
 groups=()
 for t in "${tasks[@]}"; do
-    IFS='|' read -r n c tc g x <<< "$t"
+    IFS='|' read -r n c tc g x nrep <<< "$t"
     [ -z "$g" ] || [[ " ${groups[*]-} " == *" $g "* ]] || groups+=("$g")
 done
 for g in "${groups[@]}"; do
     files=()
     for t in "${tasks[@]}"; do
-        IFS='|' read -r n c tc gg x <<< "$t"
+        IFS='|' read -r n c tc gg x nrep <<< "$t"
         [ "$gg" = "$g" ] && [ -f "$out/$n.h5" ] && [ -s "$out/$n.analysis.tsv" ] && files+=("$out/$n.h5")
     done
     rm -f "$out/compare-$g.txt" "$out/compare-$g.tsv"
@@ -190,7 +216,7 @@ done
 wall=$(( SECONDS - t0 ))
 note "all steps done in $wall s; writing $docs/RESULTS.md"
 REPRO_WALL=$wall REPRO_STARTED=$started REPRO_FAILED="${failed[*]-}" REPRO_BUDGET=$seconds \
-    REPRO_THREADS_USED=$threads ENTROSCAPE=$E \
+    REPRO_THREADS_USED=$threads REPRO_REPLICAS_USED=$replicas ENTROSCAPE=$E \
     "$root/scripts/results-md.sh" "$out" "$docs" "${tasks[@]}" >"$docs/RESULTS.md.tmp" \
     && mv "$docs/RESULTS.md.tmp" "$docs/RESULTS.md" || die "writing $docs/RESULTS.md failed"
 note "wrote $docs/RESULTS.md (figures in $docs/figures/); total $(( SECONDS - t0 )) s"

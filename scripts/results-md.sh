@@ -4,10 +4,11 @@
 # (entroscape info), compare-GROUP.txt / .tsv (entroscape compare). Every number in the
 # output comes from those files; nothing is typed in by hand except the paper's claims.
 #
-#   scripts/results-md.sh OUT DOCS TASK...    (TASK: name|config|training config|group|extra)
+#   scripts/results-md.sh OUT DOCS TASK...
+#   (TASK: name|config|training config|group|extra|1 when the task has replicas)
 #
 # Called by scripts/reproduce.sh, which sets REPRO_WALL, REPRO_STARTED, REPRO_FAILED,
-# REPRO_BUDGET, REPRO_THREADS_USED and ENTROSCAPE. Exit codes: 0 ok, 2 usage error.
+# REPRO_BUDGET, REPRO_THREADS_USED, REPRO_REPLICAS_USED and ENTROSCAPE. Exit codes: 0 ok, 2 usage error.
 set -euo pipefail
 
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
@@ -21,6 +22,7 @@ tasks=("$@")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E=${ENTROSCAPE:-$root/entroscape}
 budget=${REPRO_BUDGET:-?} wall=${REPRO_WALL:-?} threads=${REPRO_THREADS_USED:-?}
+replicas=${REPRO_REPLICAS_USED:-0}
 figrel=figures   # figures relative to RESULTS.md
 
 # info_field FILE LABEL: the value after "LABEL:" in `entroscape info` output.
@@ -97,10 +99,13 @@ What the numbers are (\`entroscape analyze\`, README "Analysis and figures"):
   loss: **positive means the high-entropy states generalise better than the Adam states with
   the same training loss (or accuracy)**. <y>(x) is the entropy-weighted mean of the paper's
   Eq. 1; the SGD mean is over every epoch of every Adam run in that x bin.
-- The error (+-) is the standard error of the SGD mean only, which is optimistic (epochs of one
-  run are correlated), and the landscape's own error is not included (no per-walker
-  estimates): a difference within +-2 errors is called "no difference" below, and larger
-  ones are significant only if the landscape converged.
+- The error (+-) combines, in quadrature, the standard error of the SGD mean with the Adam
+  runs as independent clusters (the epochs of one run are correlated, so they are not
+  counted as independent samples) and, for the landscapes with replicas (the spiral ones:
+  ${replicas} more runs each with other seeds, \`analyze --replica\`), the sample sd of <y>(x)
+  over the independent landscapes. Without replicas the landscape's own error is not
+  included. A difference within +-2 errors is called "no difference" below, and larger ones
+  are significant only if the landscape converged.
 - Levels: 25%, 50% and 75% of the x range where both curves exist (x is the ln training loss,
   or the training accuracy for the spiral), at the bin \`entroscape analyze\` picks (the one
   containing that x, or the nearest with both curves), and the mean over that range; the
@@ -115,7 +120,7 @@ echo "| task | network (parameters) | x, y | landscape | advantage at 25% / 50% 
 echo "|---|---|---|---|---|---|---|"
 declare -A verdict status_of
 for t in "${tasks[@]}"; do
-    IFS='|' read -r n c tc g x <<< "$t"
+    IFS='|' read -r n c tc g x nrep <<< "$t"
     tsv="$out/$n.analysis.tsv" info="$out/$n.info.txt"
     if [ ! -s "$tsv" ] || [ ! -s "$info" ]; then
         echo "| $n | | | **failed** (see out/reproduce/$n.log) | | | |"
@@ -173,7 +178,7 @@ echo "the landscapes of each series (levels: 25/50/75% of the x range common to 
 echo
 groups=()
 for t in "${tasks[@]}"; do
-    IFS='|' read -r n c tc g x <<< "$t"
+    IFS='|' read -r n c tc g x nrep <<< "$t"
     [ -z "$g" ] || [[ " ${groups[*]-} " == *" $g "* ]] || groups+=("$g")
 done
 for g in "${groups[@]}"; do
@@ -186,7 +191,7 @@ for g in "${groups[@]}"; do
     fi
     members=()
     for t in "${tasks[@]}"; do
-        IFS='|' read -r n c tc gg x <<< "$t"
+        IFS='|' read -r n c tc gg x nrep <<< "$t"
         [ "$gg" != "$g" ] || members+=("$n")
     done
     echo '```'
@@ -223,7 +228,7 @@ done
 echo "## Per task"
 echo
 for t in "${tasks[@]}"; do
-    IFS='|' read -r n c tc g x <<< "$t"
+    IFS='|' read -r n c tc g x nrep <<< "$t"
     echo "### $n"
     echo
     xs=""
@@ -233,7 +238,14 @@ for t in "${tasks[@]}"; do
     echo '```sh'
     echo "./entroscape train configs/$tc -o out/$n-train.h5"
     echo "./entroscape run configs/$c --threads $threads --set sampler.max_seconds=$budget$xs -o out/$n.h5"
-    echo "./entroscape analyze out/$n.h5 --sgd out/$n-train.h5"
+    ra=""
+    if [ "${nrep:-0}" = 1 ] && [ "$replicas" -gt 0 ]; then
+        for (( k = 1; k <= replicas; k++ )); do
+            echo "./entroscape run configs/$c --threads $threads --set sampler.max_seconds=$budget$xs --set sampler.seed=$((1000 + k)) -o out/$n-seed$((1000 + k)).h5"
+            ra+=" --replica out/$n-seed$((1000 + k)).h5"
+        done
+    fi
+    echo "./entroscape analyze out/$n.h5 --sgd out/$n-train.h5$ra"
     echo "./entroscape plot out/$n.h5 --sgd out/$n-train.h5 -o out/figures"
     echo '```'
     echo
@@ -255,7 +267,7 @@ for t in "${tasks[@]}"; do
     echo
     mapfile -t L < <(levels "$tsv" "$out/$n.analysis.txt")
     if [ "${L[0]}" != none ]; then
-        echo "| level | x | bin used | advantage | +- (SGD s.e.) |"
+        echo "| level | x | bin used | advantage | +- (error) |"
         echo "|---|---|---|---|---|"
         pct=(25% 50% 75%)
         for i in 0 1 2; do
@@ -290,7 +302,7 @@ echo "Here, with ${budget} s per landscape:"
 echo
 conv_list=() unconv_list=() fail_list=()
 for t in "${tasks[@]}"; do
-    IFS='|' read -r n c tc g x <<< "$t"
+    IFS='|' read -r n c tc g x nrep <<< "$t"
     case "${status_of[$n]:-}" in
         yes) conv_list+=("$n") ;;
         failed) fail_list+=("$n") ;;
