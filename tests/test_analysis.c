@@ -405,6 +405,80 @@ static void test_replica_spread(void **state)
     es_dos_free(d);
 }
 
+static int have_gnuplot(void);
+static void expect_file(const char *path, const char *magic, long min_size);
+
+/* A training history without a landscape: per epoch, each metric over the runs. The
+ * synthetic history (3 runs x 3 states) at epoch 1 has test accuracies 0.6, 0.7, 0.9:
+ * mean 0.7333, sd sqrt(((-0.1333)^2 + (-0.0333)^2 + 0.1667^2) / 2) = 0.152753, s.e.
+ * 0.152753 / sqrt(3); and train losses e^-1.5, e^-1.6, e^-0.6. */
+static void test_history_summary(void **state)
+{
+    (void)state;
+    es_sgd *s = synthetic_sgd("spiral", 1, 0, 116);
+    es_ana_epoch_stat st = es_ana_epoch_stat_of(s, 1, ES_TEST_ACC);
+    assert_int_equal(st.n, 3);
+    assert_close(st.mean, 2.2 / 3, TOL, "mean test accuracy at epoch 1");
+    assert_close(st.sd, sqrt(0.07 / 3), 1e-12, "sd at epoch 1");
+    assert_close(st.sem, sqrt(0.07 / 3) / sqrt(3), 1e-12, "s.e. at epoch 1");
+    assert_close(st.min, 0.6, TOL, "min");
+    assert_close(st.max, 0.9, TOL, "max");
+    /* epoch 0: run 2's train loss is e^NaN = NaN: two runs counted */
+    st = es_ana_epoch_stat_of(s, 0, ES_TRAIN_LOSS);
+    assert_int_equal(st.n, 2);
+    assert_close(st.mean, (exp(-0.5) + exp(-0.4)) / 2, TOL, "mean over the finite runs");
+    st = es_ana_epoch_stat_of(s, 5, ES_TEST_ACC);   /* no such epoch */
+    assert_int_equal(st.n, 0);
+    assert_true(isnan(st.mean));
+    es_sgd_free(s);
+    /* epochs to tabulate: 0, 1, 2, 5, 10, ..., the last */
+    long e[32];
+    assert_int_equal(es_ana_table_epochs(5000, e, 32), 13);
+    static const long want[13] = {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+    for (int k = 0; k < 13; k++)
+        assert_int_equal(e[k], want[k]);
+    assert_int_equal(es_ana_table_epochs(2, e, 32), 3);   /* 0 1 2 */
+    assert_int_equal(e[2], 2);
+    assert_int_equal(es_ana_table_epochs(5000, e, 4), 4);  /* 0 1 2 5000 */
+    assert_int_equal(e[3], 5000);
+    assert_int_equal(es_ana_table_epochs(0, e, 4), 1);
+
+    /* the commands: analyze prints the table, writes nothing; plot draws two figures */
+    const char *run = tmp("h-run.h5"), *train = tmp("h-train.h5");
+    make_pair(run, train, SPIRAL_CFG, "test_acc", "spiral", 1, 0, 116);
+    int rc = es("analyze %s", train);
+    if (rc != 0)
+        fail_msg("analyze TRAIN.h5 exited %d:\n%s", rc, out);
+    expect_contains("training history, no landscape");
+    expect_contains("test_acc");
+    expect_contains("0.733333");
+    assert_int_equal(es("analyze %s --tsv", train), 0);
+    expect_contains("epoch\ttrain_loss_mean\ttrain_loss_sem");
+    expect_contains("\n1\t");
+    if (!have_gnuplot())
+        return;
+    const char *dir = tmp("hfigs");
+    rc = es("plot %s -o %s", train, dir);
+    if (rc != 0)
+        fail_msg("plot TRAIN.h5 exited %d:\n%s", rc, out);
+    static const char *const figs[2] = {"training", "states"};
+    for (int k = 0; k < 2; k++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/h-train-%s.png", dir, figs[k]);
+        expect_contains(p);
+        expect_file(p, "\x89PNG\r\n", 10000);
+    }
+    /* a regression history: one loss panel, ln test loss in the states figure */
+    const char *rtrain = tmp("h-rtrain.h5");
+    es_sgd *rs = synthetic_sgd("spiral-regression", 0, 0.5, 51);
+    write_file(rtrain, "[task]\nname = spiral-regression\n", NULL, rs);
+    es_sgd_free(rs);
+    assert_int_equal(es("plot %s -o %s --format pdf", rtrain, dir), 0);
+    char p[600];
+    snprintf(p, sizeof p, "%s/h-rtrain-states.pdf", dir);
+    expect_file(p, "%PDF-", 5000);
+}
+
 static void test_config_and_title(void **state)
 {
     (void)state;
@@ -568,11 +642,20 @@ static void test_bad_input(void **state)
     const char *txt = tu_write_file("not.h5", "hello\n");
     assert_int_equal(es("analyze %s", txt), 1);
     expect_contains("not an entroscape file");
-    /* a training file has no /dos */
-    assert_int_equal(es("analyze %s", train), 1);
+    /* an entroscape file with neither a landscape nor a training history */
+    const char *empty = tmp("b-empty.h5");
+    write_file(empty, SPIRAL_CFG, NULL, NULL);
+    assert_int_equal(es("analyze %s", empty), 1);
     expect_contains("/dos is missing");
-    assert_int_equal(es("plot %s -o %s", train, tu_tmpdir()), 1);
+    assert_int_equal(es("plot %s -o %s", empty, tu_tmpdir()), 1);
     expect_contains("/dos is missing");
+    /* a training file takes no --sgd or --replica */
+    assert_int_equal(es("analyze %s --sgd %s", train, train), 1);
+    expect_contains("training history");
+    assert_int_equal(es("plot %s --sgd %s", train, train), 1);
+    expect_contains("training history");
+    /* --replica without a file */
+    assert_int_equal(es("analyze %s --replica", run), 2);
     /* --sgd of another task */
     const char *other = tmp("b-other.h5");
     es_sgd *s = synthetic_sgd("spiral-regression", 0, 0, 51);
@@ -787,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_sgd_clustered_error),
         cmocka_unit_test(test_replica_spread),
         cmocka_unit_test(test_config_and_title),
+        cmocka_unit_test(test_history_summary),
         cmocka_unit_test(test_analyze_writes_analysis),
         cmocka_unit_test(test_analyze_regression_and_1d),
         cmocka_unit_test(test_bad_input),

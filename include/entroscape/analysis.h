@@ -138,6 +138,23 @@ typedef struct es_ana_mean {
 } es_ana_mean;
 es_ana_mean es_analysis_mean(const es_analysis *a, double lo, double hi);
 
+/* ---- training histories (src/analysis/history.c) ------------------------------------------ */
+
+/* One metric at one epoch, over the runs of a training history whose value is finite. */
+typedef struct es_ana_epoch_stat {
+    long n;                     /* runs with a finite value */
+    double mean, sd, sem;       /* sd and sem = sd / sqrt(n) NaN when n < 2; all NaN when 0 */
+    double min, max;
+} es_ana_epoch_stat;
+
+/* metric (ES_TRAIN_LOSS, ...) at epoch e (0 = initialisation) over the runs of s. */
+es_ana_epoch_stat es_ana_epoch_stat_of(const es_sgd *s, long epoch, int metric);
+
+/* Up to max_rows epochs to tabulate, in increasing order: 0, the last, and between them
+ * roughly geometric steps (1, 2, 5, 10, 20, 50, ...) so that early and late training both
+ * show. Returns the number written to epochs[]. */
+size_t es_ana_table_epochs(long n_epochs, long *epochs, size_t max_rows);
+
 /* ---- run descriptions (the root `config` attribute, INI text) --------------------------- */
 
 typedef struct es_ana_kv {

@@ -45,6 +45,10 @@ es_status es_h5_save_dos(const char *path, const char *config_text, long seed, c
  * ES_EIO if unreadable, ES_EDATA if it is not an entroscape file or /dos is malformed. */
 es_dos *es_h5_read_dos(const char *path, es_err *err);
 
+/* Whether the entroscape file at path has the root-level group name (e.g. "dos", "sgd"):
+ * 1 yes, 0 no, -1 when the file cannot be opened as an entroscape file (err set). */
+int es_h5_has_group(const char *path, const char *name, es_err *err);
+
 /* Read a string attribute of the root group (e.g. "config", "version") into a malloc'd
  * string; NULL (err set) if absent. */
 char *es_h5_read_root_attr(const char *path, const char *name, es_err *err);

@@ -8,6 +8,7 @@
 #include "entroscape/analysis.h"
 #include "entroscape/common.h"
 #include "entroscape/dos.h"
+#include "entroscape/train.h"
 
 #include <stdio.h>
 
@@ -91,5 +92,19 @@ void es_plot_compare_levels(FILE *f, es_plot_format fmt, const char *path,
                             const es_ana_point *at, size_t n_levels, const es_ana_mean *mean,
                             const char *const *labels, size_t n, const char *xvar,
                             const char *xlabel, const char *ylabel, const char *title);
+
+/* ---- training files (src/plot/training.c) ----------------------------------------------- */
+
+/* Learning curves of s: loss (log scale) and, for classification, accuracy against epoch, for
+ * the training and the test split: the median over the runs with a 10%-90% band, and each
+ * run as a thin line when there are at most 10. */
+void es_plot_training_curves(FILE *f, es_plot_format fmt, const char *path, const es_sgd *s,
+                             const es_plot_info *info);
+
+/* The states the runs visit in the landscape's plane: ln training loss against test accuracy
+ * (regression: ln test loss), each run a coloured trajectory (at most 400 epochs each, evenly
+ * strided, the last always included), its start an open and its end a filled circle. */
+void es_plot_training_states(FILE *f, es_plot_format fmt, const char *path, const es_sgd *s,
+                             const es_plot_info *info);
 
 #endif

@@ -68,4 +68,17 @@ void es_cli_run_title(const es_cli_run *r, char *buf, size_t size);
 /* How the landscape was sampled: "Wang-Landau (1/t), 2 walkers, converged (ln f 1e-06)". */
 void es_cli_run_subtitle(const es_cli_run *r, char *buf, size_t size);
 
+/* ---- training files without a landscape (train_summary.c) ---- */
+
+/* A file `entroscape train` wrote (/sgd, no /dos): *s and its title ("spiral: mlp ...,
+ * 116 parameters") and subtitle ("Adam, lr 0.001, batch 40: 20 runs x 5000 epochs").
+ * ES_EDATA / ES_EIO (err set) when /sgd cannot be read. */
+es_status es_cli_history_load(const char *path, es_sgd **s, char *title, size_t tsize,
+                              char *subtitle, size_t ssize, es_err *err);
+
+/* `entroscape analyze TRAIN.h5`: each metric's mean +- standard error over the runs at
+ * selected epochs (aligned, or TSV with every epoch), and the final epoch's spread. */
+void es_cli_history_table(FILE *f, const char *path, const es_sgd *s, const char *title,
+                          const char *subtitle, int tsv);
+
 #endif

@@ -142,15 +142,6 @@ static es_status add_sgd(es_cli_run *r, const char *sgd_path, es_err *err)
     return st;
 }
 
-/* Whether the entroscape file at path has a root-level group name (0 on any failure). */
-static int has_sgd_group(const char *path)
-{
-    es_err sub = {0};
-    es_sgd *s = es_h5_read_sgd(path, &sub);
-    es_sgd_free(s);
-    return s != NULL;
-}
-
 es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path, int use_stored,
                           es_err *err)
 {
@@ -191,7 +182,7 @@ es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path,
                  stored->replica_files);
     }
     es_analysis_free(stored);
-    if (!sgd_path && has_sgd_group(path))
+    if (!sgd_path && es_h5_has_group(path, "sgd", &sub) > 0)
         sgd_path = path;
     if (sgd_path)
         st = add_sgd(r, sgd_path, err);
@@ -410,6 +401,8 @@ static void print_header(FILE *f, const es_cli_run *r)
                 a->sgd_arch[0] ? a->sgd_arch : "?", (long long)a->sgd_runs,
                 (long long)a->sgd_epochs, (long long)a->sgd_states, (long long)a->sgd_binned,
                 (long long)a->sgd_outside, (long long)a->sgd_undefined);
+    else if (a->xv.metric < 0)
+        fprintf(f, "  SGD/Adam: none (x = %s has no gradient-trained counterpart)\n", a->xv.name);
     else
         fprintf(f, "  SGD/Adam: none (--sgd TRAIN.h5 adds the SGD curve%s)\n",
                 a->has_y ? " and the advantage" : "");
@@ -489,13 +482,37 @@ static void help(void)
            "              positive means the high-entropy states generalise better; its error\n"
            "              is sqrt(sgd_sem_y^2 + mean_y_err^2), or sgd_sem_y alone without\n"
            "              replicas (the landscape's own error then not included)\n"
-           "1-D runs (no y) get S(x) and the SGD counts per bin. Without --sgd, RUN.h5's own\n"
+           "1-D runs (no y) get S(x) and the SGD counts per bin. A training file (written by\n"
+           "entroscape train: /sgd, no landscape) gets each metric's mean +- standard error\n"
+           "over its runs at selected epochs (--tsv: every epoch) and nothing is written.\n"
+           "Without --sgd, RUN.h5's own\n"
            "/sgd is used when it has one. The result is printed (aligned, or TSV with --tsv,\n"
            "'nan' where undefined) and written to /analysis in RUN.h5 (the file is rewritten\n"
            "atomically: a copy gets the group, is fsync'ed and renamed over RUN.h5), unless\n"
            "--no-write.\n\n"
            "Exit codes: 0 ok, 1 unreadable file, not a run, --sgd of another task, or a\n"
            "replica of another task, network, grid or the same seed; 2 usage error.\n");
+}
+
+/* A training file (no landscape): the history's summary; nothing is written. */
+static int analyze_history(const char *path, int landscape_options, int tsv)
+{
+    es_err err = {0};
+    if (landscape_options) {
+        es_err_set(&err, ES_EDATA, "%s is a training history (/sgd, no /dos): --sgd and "
+                   "--replica apply to a landscape (entroscape analyze RUN.h5 --sgd %s)", path,
+                   path);
+        return es_cli_fail(&err);
+    }
+    es_sgd *s = NULL;
+    char title[512], sub[256];
+    int rc = 0;
+    if (es_cli_history_load(path, &s, title, sizeof title, sub, sizeof sub, &err) != ES_OK)
+        rc = es_cli_fail(&err);
+    else
+        es_cli_history_table(stdout, path, s, title, sub, tsv);
+    es_sgd_free(s);
+    return rc;
 }
 
 int es_cmd_analyze(int argc, char **argv)
@@ -544,7 +561,17 @@ int es_cmd_analyze(int argc, char **argv)
     if (err.status == ES_OK && !run)
         es_err_set(&err, ES_EUSAGE, "no run file given (usage: entroscape analyze RUN.h5 "
                    "[--sgd TRAIN.h5] [--replica R.h5 ...] [--tsv])");
-    if (err.status != ES_OK || es_cli_run_load(&r, run, sgd, 0, &err) != ES_OK ||
+    if (err.status != ES_OK) {
+        rc = es_cli_fail(&err);
+        goto done;
+    }
+    if (err.status == ES_OK && es_h5_has_group(run, "dos", &err) == 0 &&
+        es_h5_has_group(run, "sgd", &err) > 0) {
+        rc = analyze_history(run, sgd != NULL || n_reps > 0, tsv);
+        goto done;
+    }
+    err = (es_err){0};   /* a file that cannot be opened: es_cli_run_load says why */
+    if (es_cli_run_load(&r, run, sgd, 0, &err) != ES_OK ||
         (n_reps > 0 && add_replicas(&r, reps, n_reps, &err) != ES_OK)) {
         rc = es_cli_fail(&err);
         goto done;

@@ -1,6 +1,7 @@
 /* cmd_plot.c: `entroscape plot RUN.h5 [--sgd TRAIN.h5] [-o DIR] [--format png|pdf]
  * [--smin N]`: the figures of a run through gnuplot. */
 #include "cli.h"
+#include "entroscape/h5io.h"
 #include "entroscape/plot.h"
 
 #include <errno.h>
@@ -25,6 +26,11 @@ static void help(void)
            "  histogram    visits per bin in the final stage\n"
            "  advantage    2-D with SGD/Adam states: <y>, argmax y and the SGD mean against x,\n"
            "               and the advantage with its error\n"
+           "A training file (entroscape train: /sgd, no landscape) gets instead:\n"
+           "  training     loss (and accuracy) against epoch, training and test: the median\n"
+           "               over the runs with a 10%%-90%% band (and each run, up to 10)\n"
+           "  states       the states the runs visit: ln training loss against test\n"
+           "               accuracy (regression: ln test loss), one trajectory per run\n"
            "The SGD/Adam states come from --sgd, else from RUN.h5's /analysis (entroscape\n"
            "analyze), else from RUN.h5's own /sgd. --smin N stops the colour scale at\n"
            "S - max S = -N (default: the full range). Titles name the task, the network and\n"
@@ -66,6 +72,45 @@ static es_status ensure_dir(const char *dir, es_err *err)
         return es_err_set(err, ES_EIO, "-o %s: cannot create the directory: %s", dir,
                           strerror(errno));
     return ES_OK;
+}
+
+/* A training file: its learning curves and the states its runs visit. */
+static int plot_history(const char *path, const char *dir, es_plot_format fmt)
+{
+    es_err err = {0};
+    es_sgd *s = NULL;
+    char title[512], sub[256], name[512], paths[2][4096 + 600];
+    if (es_cli_history_load(path, &s, title, sizeof title, sub, sizeof sub, &err) != ES_OK ||
+        ensure_dir(dir, &err) != ES_OK) {
+        es_sgd_free(s);
+        return es_cli_fail(&err);
+    }
+    run_name(path, name, sizeof name);
+    static const char *const figs[2] = {"training", "states"};
+    const char *outs[2];
+    for (int k = 0; k < 2; k++) {
+        snprintf(paths[k], sizeof paths[k], "%s/%s-%s.%s", dir, name, figs[k], es_plot_ext(fmt));
+        outs[k] = paths[k];
+        remove(paths[k]);   /* a stale figure must not pass for a new one */
+    }
+    es_plot_info info = {title, sub, 0, NAN};
+    char *script = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&script, &len);
+    es_status st = f ? ES_OK : es_err_set(&err, ES_ENOMEM, "out of memory");
+    if (f) {
+        es_plot_training_curves(f, fmt, paths[0], s, &info);
+        es_plot_training_states(f, fmt, paths[1], s, &info);
+        fclose(f);
+        st = es_plot_run(script, len, outs, 2, &err);
+    }
+    free(script);
+    es_sgd_free(s);
+    if (st != ES_OK)
+        return es_cli_fail(&err);
+    for (int k = 0; k < 2; k++)
+        printf("%s\n", paths[k]);
+    return 0;
 }
 
 int es_cmd_plot(int argc, char **argv)
@@ -129,6 +174,15 @@ int es_cmd_plot(int argc, char **argv)
         dir = dbuf;
     }
 
+    if (es_h5_has_group(run, "dos", &err) == 0 && es_h5_has_group(run, "sgd", &err) > 0) {
+        if (sgd) {
+            es_err_set(&err, ES_EDATA, "%s is a training history (/sgd, no /dos): --sgd applies "
+                       "to a landscape", run);
+            return es_cli_fail(&err);
+        }
+        return plot_history(run, dir, fmt);
+    }
+    err = (es_err){0};   /* a file that cannot be opened: es_cli_run_load says why */
     es_cli_run r;
     if (es_cli_run_load(&r, run, sgd, 1, &err) != ES_OK || ensure_dir(dir, &err) != ES_OK) {
         es_cli_run_free(&r);

@@ -183,6 +183,21 @@ es_dos *es_h5_read_dos(const char *path, es_err *err)
     return d;
 }
 
+int es_h5_has_group(const char *path, const char *name, es_err *err)
+{
+    es_h5_quiet q = es_h5_quiet_begin();
+    int has = -1;
+    hid_t file = es_h5_open_entroscape(path, err);
+    if (file >= 0) {
+        htri_t e = H5Lexists(file, name, H5P_DEFAULT);
+        has = e > 0 && H5Oexists_by_name(file, name, H5P_DEFAULT) > 0;
+        H5Eclear2(H5E_DEFAULT);
+        H5Fclose(file);
+    }
+    es_h5_quiet_end(q);
+    return has;
+}
+
 /* Root string attribute `name` of the entroscape file path, malloc'd. NULL with err set
  * (ES_EDATA if absent or not a string; errors of opening as for es_h5_read_dos). */
 char *es_h5_read_root_attr(const char *path, const char *name, es_err *err)

@@ -1,0 +1,106 @@
+/* train_summary.c: what analyze shows for a training file (`entroscape train` output: /sgd
+ * and no landscape): every metric's mean and standard error over the independent runs,
+ * epoch by epoch, and the spread of the final states. */
+#include "cli.h"
+#include "entroscape/h5io.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+es_status es_cli_history_load(const char *path, es_sgd **s, char *title, size_t tsize,
+                              char *subtitle, size_t ssize, es_err *err)
+{
+    if (!(*s = es_h5_read_sgd(path, err)))
+        return err->status;
+    const es_sgd *h = *s;
+    es_err sub = {0};
+    char *text = es_h5_read_root_attr(path, "config", &sub);
+    es_ana_config kv;
+    es_status st = es_ana_config_parse(text, &kv, err);
+    free(text);
+    if (st != ES_OK)
+        return st;
+    es_ana_describe(&kv, h->arch, (int64_t)h->n_params, title, tsize);
+    es_ana_config_free(&kv);
+    snprintf(subtitle, ssize, "%s, lr %g, batch %ld%s: %ld run%s x %ld epochs (training "
+             "history, no landscape)", strcmp(h->optimizer, "adam") == 0 ? "Adam" : "SGD",
+             h->lr, h->batch, h->bound > 0 ? ", in the box" : "", h->runs,
+             h->runs == 1 ? "" : "s", h->epochs);
+    return ES_OK;
+}
+
+/* The metrics a history defines: accuracies only for classification. */
+static int metric_used(const es_sgd *s, int m)
+{
+    return s->classify || (m != ES_TRAIN_ACC && m != ES_TEST_ACC);
+}
+
+static void num(FILE *f, int tsv, int w, double v)
+{
+    if (tsv)
+        isfinite(v) ? fprintf(f, "\t%.8g", v) : fputs("\tnan", f);
+    else
+        isfinite(v) ? fprintf(f, "  %*.*g", w, w - 6, v) : fprintf(f, "  %*s", w, "-");
+}
+
+void es_cli_history_table(FILE *f, const char *path, const es_sgd *s, const char *title,
+                          const char *subtitle, int tsv)
+{
+    if (tsv) {   /* every epoch, every metric: mean, s.e. and the runs counted */
+        fputs("epoch", f);
+        for (int m = 0; m < ES_N_METRICS; m++)
+            fprintf(f, "\t%s_mean\t%s_sem", es_train_metric_names[m], es_train_metric_names[m]);
+        fputs("\truns\n", f);
+        for (long e = 0; e <= s->epochs; e++) {
+            fprintf(f, "%ld", e);
+            long n = 0;
+            for (int m = 0; m < ES_N_METRICS; m++) {
+                es_ana_epoch_stat st = es_ana_epoch_stat_of(s, e, m);
+                num(f, 1, 0, st.mean);
+                num(f, 1, 0, st.sem);
+                n = st.n > n ? st.n : n;
+            }
+            fprintf(f, "\t%ld\n", n);
+        }
+        return;
+    }
+    fprintf(f, "%s: %s\n  %s\n", path, title, subtitle);
+    fprintf(f, "  per epoch: mean +- standard error over the %ld independent runs (epoch 0 = "
+            "initialisation)\n\n%7s", s->runs, "epoch");
+    for (int m = 0; m < ES_N_METRICS; m++)
+        if (metric_used(s, m))
+            fprintf(f, "  %12s  %9s", es_train_metric_names[m], "+-");
+    fputc('\n', f);
+    long rows[32];
+    size_t nr = es_ana_table_epochs(s->epochs, rows, 32);
+    for (size_t k = 0; k < nr; k++) {
+        fprintf(f, "%7ld", rows[k]);
+        for (int m = 0; m < ES_N_METRICS; m++) {
+            if (!metric_used(s, m))
+                continue;
+            es_ana_epoch_stat st = es_ana_epoch_stat_of(s, rows[k], m);
+            num(f, 0, 12, st.mean);
+            num(f, 0, 9, st.sem);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "\nfinal epoch (%ld), over the runs:\n%12s  %12s  %12s  %12s  %12s  %5s\n",
+            s->epochs, "metric", "mean", "sd", "min", "max", "runs");
+    for (int m = 0; m < ES_N_METRICS; m++) {
+        if (!metric_used(s, m))
+            continue;
+        es_ana_epoch_stat st = es_ana_epoch_stat_of(s, s->epochs, m);
+        fprintf(f, "%12s", es_train_metric_names[m]);
+        num(f, 0, 12, st.mean);
+        num(f, 0, 12, st.sd);
+        num(f, 0, 12, st.min);
+        num(f, 0, 12, st.max);
+        fprintf(f, "  %5ld\n", st.n);
+    }
+    if (isfinite(s->unigram_test_loss))
+        fprintf(f, "  (test cross-entropy of the training unigram: %.4g nats)\n",
+                s->unigram_test_loss);
+    fprintf(f, "\nA training file has no landscape: sample one with entroscape run and compare "
+            "with\n  entroscape analyze RUN.h5 --sgd %s\n", path);
+}
