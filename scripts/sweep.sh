@@ -24,7 +24,11 @@ For each VALUE of the config key KEY (section.key, e.g. model.hidden):
               A KEY of [sampler] or [output] does not change the training: one training
               run (DIR/NAME-train.h5) is then shared by all values.
   2. run      entroscape run CONFIG --set KEY=VALUE           -> DIR/TAG.h5
+     (with --replicas R, also R more runs with sampler.seed = 1001, ..., 1000 + R
+              -> DIR/TAG-seedS.h5: independent estimates of the same landscape)
   3. analyze  entroscape analyze DIR/TAG.h5 --sgd TRAIN       -> DIR/TAG.analysis.txt
+              (--replica DIR/TAG-seedS.h5 for each replica: the advantage's error then
+              includes the landscape's own)
   4. plot     entroscape plot DIR/TAG.h5 --sgd TRAIN -o DIR/figures
 and finally
   5. compare  entroscape compare DIR/*.h5 -o DIR/compare      -> DIR/compare.txt, .tsv
@@ -37,6 +41,7 @@ Options:
   --set K=V            extra override for `run` (repeatable), e.g. --set sampler.max_seconds=60
   --train-set K=V      extra override for `train` (repeatable), e.g. --train-set train.runs=20
   --seconds S          shorthand for --set sampler.max_seconds=S (a time budget per value)
+  --replicas R         R independent replicas of each landscape (other seeds; default 0)
   --init-from-train    start the walkers from the trained networks
                        (--set sampler.init=sgd:DIR/TAG-train.h5 for each value)
   --threads N          threads for train and run (default: all cores)
@@ -61,7 +66,7 @@ EOF
 die_usage() { echo "$prog: $*" >&2; echo "(scripts/sweep.sh --help for usage)" >&2; exit 2; }
 die() { echo "$prog: $*" >&2; exit 1; }
 
-out_dir="" threads="" at="" force=0 resume_runs=0 slurm=0 dry=0 init_from_train=0
+out_dir="" threads="" at="" force=0 resume_runs=0 slurm=0 dry=0 init_from_train=0 replicas=0
 run_sets=() train_sets=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -73,6 +78,7 @@ while [ $# -gt 0 ]; do
         --train-set=*) train_sets+=("${1#--train-set=}"); shift ;;
         --seconds) [ $# -ge 2 ] || die_usage "--seconds needs a number"; run_sets+=("sampler.max_seconds=$2"); shift 2 ;;
         --init-from-train) init_from_train=1; shift ;;
+        --replicas) [ $# -ge 2 ] || die_usage "--replicas needs a number"; replicas=$2; shift 2 ;;
         --threads) [ $# -ge 2 ] || die_usage "--threads needs a number"; threads=$2; shift 2 ;;
         --at) [ $# -ge 2 ] || die_usage "--at needs X,X,..."; at=$2; shift 2 ;;
         --force) force=1; shift ;;
@@ -112,6 +118,8 @@ for s in "${run_sets[@]}" "${train_sets[@]}"; do
     [[ "$s" =~ ^[a-z]+\.[a-z_]+=.*$ ]] || die_usage "override '$s' is not of the form section.key=value"
 done
 [ -z "$threads" ] || [[ "$threads" =~ ^[1-9][0-9]*$ ]] || die_usage "--threads '$threads' is not a positive integer"
+[[ "$replicas" =~ ^[0-9]+$ ]] || die_usage "--replicas '$replicas' is not a whole number"
+[ "$replicas" -eq 0 ] || [ "$slurm" -eq 0 ] || die_usage "--replicas is not supported with --slurm yet (submit a sweep of sampler.seed for the replicas)"
 
 # Training: the second config, else CONFIG itself when it has a [train] section.
 if [ -z "$train_config" ] && grep -q '^[[:space:]]*\[train\]' "$config"; then
@@ -179,11 +187,42 @@ sets_of() { local s; for s in "$@"; do printf -- '--set\n%s\n' "$s"; done; }
 shared_train=0
 case "$key" in sampler.*|output.*) shared_train=1 ;; esac
 
+# run_landscape BASE WHAT RUN_ARGS...: entroscape run CONFIG RUN_ARGS -> BASE.h5, log BASE.log,
+# checkpoint BASE.ckpt.h5; reused when BASE.h5 exists (unless --force; --resume continues
+# an unconverged one from its checkpoint).
+run_landscape() {
+    local base=$1 what=$2
+    shift 2
+    local out="$base.h5" ckpt="$base.ckpt.h5" log="$base.log"
+    if [ "$force" -eq 1 ] || [ ! -f "$out" ] || { [ "$resume_runs" -eq 1 ] && [ -f "$ckpt" ]; }; then
+        local resume=()
+        if [ "$force" -eq 0 ] && [ -f "$ckpt" ]; then
+            resume=(--resume "$ckpt")
+            echo "   resuming from $ckpt" >&2
+        elif [ -f "$ckpt" ]; then
+            [ "$dry" -eq 1 ] || rm -f "$ckpt"
+        fi
+        # A run that ends at its time budget (sampler.max_seconds) writes its result marked
+        # converged = 0 and leaves the checkpoint: --resume continues it later.
+        if [ "$dry" -eq 1 ]; then
+            run_cmd "$E" run "$config" "$@" "${thr[@]}" --set "output.checkpoint=$ckpt" \
+                "${resume[@]}" -o "$out"
+        else
+            run_cmd "$E" run "$config" "$@" "${thr[@]}" --set "output.checkpoint=$ckpt" \
+                "${resume[@]}" -o "$out" 2> >(tee "$log" >&2) \
+                || die "run failed for $what (log: $log)"
+        fi
+    else
+        echo "   $out exists: reused (--force to run again)" >&2
+        [ ! -f "$ckpt" ] || echo "   (not converged: --resume continues it from $ckpt)" >&2
+    fi
+}
+
 t_start=$SECONDS
 results=()
 for v in "${values[@]}"; do
     tag=$(tag_of "$v")
-    out="$out_dir/$tag.h5" log="$out_dir/$tag.log"
+    out="$out_dir/$tag.h5"
     echo "== $key = $v -> $out" >&2
     train_out=""
     if [ -n "$train_config" ]; then
@@ -208,37 +247,24 @@ for v in "${values[@]}"; do
         die "--init-from-train: no training config (give CONFIG_TRAIN or a [train] section)"
     fi
     mapfile -t extra < <(sets_of "${rset[@]}")
-    ckpt="$out_dir/$tag.ckpt.h5"
-    if [ "$force" -eq 1 ] || [ ! -f "$out" ] || { [ "$resume_runs" -eq 1 ] && [ -f "$ckpt" ]; }; then
-        resume=()
-        if [ "$force" -eq 0 ] && [ -f "$ckpt" ]; then
-            resume=(--resume "$ckpt")
-            echo "   resuming from $ckpt" >&2
-        elif [ -f "$ckpt" ]; then
-            [ "$dry" -eq 1 ] || rm -f "$ckpt"
-        fi
-        # A run that ends at its time budget (sampler.max_seconds) writes its result marked
-        # converged = 0 and leaves the checkpoint: --resume continues it later.
-        if [ "$dry" -eq 1 ]; then
-            run_cmd "$E" run "$config" --set "$key=$v" "${extra[@]}" "${thr[@]}" \
-                --set "output.checkpoint=$ckpt" "${resume[@]}" -o "$out"
-        else
-            run_cmd "$E" run "$config" --set "$key=$v" "${extra[@]}" "${thr[@]}" \
-                --set "output.checkpoint=$ckpt" "${resume[@]}" -o "$out" 2> >(tee "$log" >&2) \
-                || die "run failed for $key = $v (log: $log)"
-        fi
-    else
-        echo "   $out exists: reused (--force to run again)" >&2
-        [ ! -f "$ckpt" ] || echo "   (not converged: --resume continues it from $ckpt)" >&2
-    fi
+    run_landscape "$out_dir/$tag" "$key = $v" --set "$key=$v" "${extra[@]}"
+    reps=()
+    for (( k = 1; k <= replicas; k++ )); do
+        seed=$((1000 + k))
+        echo "   replica with sampler.seed = $seed" >&2
+        run_landscape "$out_dir/$tag-seed$seed" "$key = $v, seed $seed" --set "$key=$v" \
+            "${extra[@]}" --set "sampler.seed=$seed"
+        reps+=(--replica "$out_dir/$tag-seed$seed.h5")
+    done
     sgd=()
     [ -z "$train_out" ] || sgd=(--sgd "$train_out")
+    ana=("${sgd[@]}" "${reps[@]}")   # plot takes the replicas' spread from /analysis
     if [ "$dry" -eq 1 ]; then
-        run_cmd "$E" analyze "$out" "${sgd[@]}"
+        run_cmd "$E" analyze "$out" "${ana[@]}"
     else
-        run_cmd "$E" analyze "$out" "${sgd[@]}" > "$out_dir/$tag.analysis.txt" \
+        run_cmd "$E" analyze "$out" "${ana[@]}" > "$out_dir/$tag.analysis.txt" \
             || die "analyze failed for $out"
-        "$E" analyze "$out" "${sgd[@]}" --tsv --no-write > "$out_dir/$tag.analysis.tsv" \
+        "$E" analyze "$out" "${ana[@]}" --tsv --no-write > "$out_dir/$tag.analysis.tsv" \
             || die "analyze --tsv failed for $out"
     fi
     run_cmd "$E" plot "$out" "${sgd[@]}" -o "$out_dir/figures" >&2 \

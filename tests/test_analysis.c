@@ -858,6 +858,35 @@ static void test_compare_particles_runs(void **state)
         fail_msg("compare exited %d:\n%s", rc, out);
     expect_contains("task.n");
     expect_contains("no common range");
+    /* the figures of runs without an advantage anywhere (gnuplot cannot autoscale nothing) */
+    if (have_gnuplot()) {
+        const char *dir = tmp("p2-cmp");
+        rc = es("compare %s %s -o %s", a, b, dir);
+        if (rc != 0)
+            fail_msg("compare with figures exited %d:\n%s", rc, out);
+        char p[600];
+        snprintf(p, sizeof p, "%s/compare-advantage.png", dir);
+        expect_file(p, "\x89PNG\r\n", 5000);
+    }
+    /* a replica made by the sampler: same config, another seed; <y>(x) spreads a little */
+    const char *r = tmp("p2-n8-seed2.h5");
+    assert_int_equal(es("run %s --set sampler.seed=2 -o %s --quiet", ini, r), 0);
+    assert_int_equal(es("analyze %s --replica %s", a, r), 0);
+    expect_contains("mean_y_err");
+    es_err err = {0};
+    es_analysis *an = es_h5_read_analysis(a, NULL, &err);
+    assert_non_null(an);
+    size_t finite = 0;
+    for (size_t i = 0; i < an->x_bins; i++)
+        if (isfinite(an->mean_y[i])) {
+            assert_true(isfinite(an->mean_y_err[i]) && an->mean_y_err[i] < 0.1);
+            finite++;
+        }
+    assert_true(finite >= 3);
+    es_analysis_free(an);
+    /* another network size is not a replica */
+    assert_int_equal(es("analyze %s --replica %s", a, b), 1);
+    expect_contains("task.n");
 }
 
 int main(void)

@@ -439,10 +439,15 @@ void es_plot_compare_curves(FILE *f, es_plot_format fmt, const char *path,
 {
     es_plot_begin(f, fmt, 1000, 760, path);
     double lo = INFINITY, hi = -INFINITY;
+    size_t pts[64] = {0}, total = 0;   /* points of the first 64 curves (the rest: drawn) */
     for (size_t i = 0; i < n; i++) {
         char name[32];
         snprintf(name, sizeof name, "A%zu", i);
-        curve_block(f, name, a[i]->x, a[i]->advantage, a[i]->advantage_err, a[i]->x_bins);
+        size_t p = curve_block(f, name, a[i]->x, a[i]->advantage, a[i]->advantage_err,
+                               a[i]->x_bins);
+        if (i < 64)
+            pts[i] = p;
+        total += p;
         if (a[i]->x_edges[0] < lo)
             lo = a[i]->x_edges[0];
         if (a[i]->x_edges[a[i]->x_bins] > hi)
@@ -464,16 +469,28 @@ void es_plot_compare_curves(FILE *f, es_plot_format fmt, const char *path,
     for (size_t k = 0; k < n_levels; k++)
         fprintf(f, "set arrow %zu from %.10g, graph 0 to %.10g, graph 1 nohead dt 3 lw 1 "
                 "lc rgb '#888888'\n", k + 1, levels[k], levels[k]);
+    if (total == 0)   /* gnuplot cannot autoscale a plot without a single point */
+        fputs("set yrange [-1:1]\n", f);
     fputs("set xzeroaxis lt -1 lw 1\nset key outside below center Left reverse maxrows 4 "
           "samplen 3\nset bmargin 8\nplot ", f);
+    int any = 0;
     for (size_t i = 0; i < n; i++) {
         const char *c = series[i % ES_ARRAY_LEN(series)];
+        if (i < 64 && pts[i] == 0) {   /* an empty curve: only its name in the key */
+            fprintf(f, "%sNaN with lines lw 1.5 lc rgb '%s' title ", any ? ", \\\n  " : "", c);
+            char t[300];
+            snprintf(t, sizeof t, "%s (no x bin with both curves)", labels[i]);
+            es_plot_sq(f, t);
+            any = 1;
+            continue;
+        }
         fprintf(f, "%s$A%zu using 1:2 with lines lw 1.5 lc rgb '%s' notitle, \\\n  "
                 "$A%zu using 1:2:3 with yerrorbars pt %zu ps 0.7 lc rgb '%s' title ",
-                i ? ", \\\n  " : "", i, c, i, 5 + 2 * (i % 4), c);
+                any ? ", \\\n  " : "", i, c, i, 5 + 2 * (i % 4), c);
         es_plot_sq(f, labels[i]);
+        any = 1;
     }
-    if (n == 0)
+    if (!any)
         fputs("NaN notitle", f);
     if (isfinite(lo_common) && isfinite(hi_common))
         fputs(", \\\n  NaN with boxes fillstyle solid fillcolor rgb '#ececec' title "
