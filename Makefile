@@ -118,7 +118,7 @@ demo: setup
 	@echo "                       demo-advantage.png, demo-convergence.png, demo-histogram.png"
 
 # Every task of the paper at CPU scale (scripts/reproduce.sh): train, run (REPRO_SECONDS of
-# sampling per landscape, default 1800: about 5.7 hours on 2 cores), analyze, plot, compare the
+# sampling per landscape, default 1800: about 5 hours on 2 cores), analyze, plot, compare the
 # width series; writes docs/RESULTS.md. E.g. `make reproduce REPRO_SECONDS=240` (~1 hour).
 .PHONY: reproduce
 reproduce: setup data

@@ -43,8 +43,9 @@ Options:
 
 Environment: REPRO_SECONDS, REPRO_THREADS, REPRO_REPLICAS, REPRO_W1000=1, ENTROSCAPE
 (default ./entroscape).
-Run time with the default budget (1800 s, 11 tasks + 4 replicas): about 7.7 hours on 2
-cores (the spiral landscapes stop early when they converge: 3-5 minutes each).
+Run time with the default budget (1800 s): about 5 hours on 2 cores (the 9 landscapes
+other than the spiral ones use the whole budget; the 6 spiral landscapes, 2 tasks x (1 + 2
+replicas), stop when they converge, 3-6 minutes each).
 Exit codes: 0 ok, 1 a task failed (see its log; the rest is still reported), 2 usage error.
 EOF
 }

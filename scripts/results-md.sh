@@ -328,7 +328,7 @@ echo
 echo "## Regenerating"
 echo
 echo '```sh'
-echo "make reproduce                                   # REPRO_SECONDS=1800 per landscape: ~5.7 h on 2 cores"
+echo "make reproduce                                   # REPRO_SECONDS=1800 per landscape: ~5 h on 2 cores"
 echo "REPRO_SECONDS=${budget} make reproduce                # the budget of this file"
 echo "scripts/reproduce.sh --only spiral-3x6,spiral-3x15 --seconds 600"
 echo '```'
