@@ -74,6 +74,7 @@ done
     || die_usage "budget '$seconds' is not a positive number of seconds (--seconds, REPRO_SECONDS)"
 [[ "$threads" =~ ^[1-9][0-9]*$ ]] || die_usage "threads '$threads' is not a positive integer"
 [[ "$replicas" =~ ^[0-9]+$ ]] || die_usage "replicas '$replicas' is not a whole number (--replicas, REPRO_REPLICAS)"
+replicas=$((10#$replicas))   # "08" is not octal here
 
 # name | landscape config | training config | group for compare | extra run overrides | r
 # (r = 1: independent replicas of the landscape, --replicas of them, with other seeds)

@@ -22,7 +22,7 @@ tasks=("$@")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E=${ENTROSCAPE:-$root/entroscape}
 budget=${REPRO_BUDGET:-?} wall=${REPRO_WALL:-?} threads=${REPRO_THREADS_USED:-?}
-replicas=${REPRO_REPLICAS_USED:-0}
+replicas=$((10#${REPRO_REPLICAS_USED:-0}))
 figrel=figures   # figures relative to RESULTS.md
 
 # info_field FILE LABEL: the value after "LABEL:" in `entroscape info` output.
@@ -71,6 +71,22 @@ fmte() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else pri
 # significance of an advantage a with error e: +, - or 0 (|a| <= 2e)
 sig() { awk -v a="$1" -v e="$2" 'BEGIN { if (a == "nan" || e == "nan") print "?"; else if (a > 2 * e) print "+"; else if (a < -2 * e) print "-"; else print "0" }'; }
 
+# Which landscapes carry their own error: the tasks with replicas whose replica files exist.
+rep_tasks=()
+for t in "${tasks[@]}"; do
+    IFS='|' read -r n c tc g x nrep <<< "$t"
+    [ "${nrep:-0}" = 1 ] && [ "$replicas" -gt 0 ] && [ -f "$out/$n-seed1001.h5" ] && rep_tasks+=("$n")
+done
+if [ ${#rep_tasks[@]} -gt 0 ]; then
+    rep_text=", combined in quadrature, for ${rep_tasks[*]}, with the sample sd of <y>(x) over
+  $((replicas + 1)) independent landscapes (${replicas} more runs with other seeds,
+  \`analyze --replica\`); with $((replicas + 1)) landscapes that sd has ${replicas} degrees
+  of freedom, so +-2 errors is a loose criterion there. For the other landscapes their own
+  error is not included"
+else
+    rep_text="; the landscapes' own error is not included (no replicas)"
+fi
+
 ver=$("$E" --version 2>/dev/null | head -n1 || echo "entroscape (version unknown)")
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n1)
 ncpu=$(nproc 2>/dev/null || echo '?')
@@ -99,13 +115,11 @@ What the numbers are (\`entroscape analyze\`, README "Analysis and figures"):
   loss: **positive means the high-entropy states generalise better than the Adam states with
   the same training loss (or accuracy)**. <y>(x) is the entropy-weighted mean of the paper's
   Eq. 1; the SGD mean is over every epoch of every Adam run in that x bin.
-- The error (+-) combines, in quadrature, the standard error of the SGD mean with the Adam
-  runs as independent clusters (the epochs of one run are correlated, so they are not
-  counted as independent samples) and, for the landscapes with replicas (the spiral ones:
-  ${replicas} more runs each with other seeds, \`analyze --replica\`), the sample sd of <y>(x)
-  over the independent landscapes. Without replicas the landscape's own error is not
-  included. A difference within +-2 errors is called "no difference" below, and larger ones
-  are significant only if the landscape converged.
+- The error (+-) is the standard error of the SGD mean with the Adam runs as independent
+  clusters (the epochs of one run are correlated, so they are not counted as independent
+  samples)${rep_text}.
+  A difference within +-2 errors is called "no difference" below, and larger ones are
+  significant only if the landscape converged.
 - Levels: 25%, 50% and 75% of the x range where both curves exist (x is the ln training loss,
   or the training accuracy for the spiral), at the bin \`entroscape analyze\` picks (the one
   containing that x, or the nearest with both curves), and the mean over that range; the
@@ -239,7 +253,7 @@ for t in "${tasks[@]}"; do
     echo "./entroscape train configs/$tc -o out/$n-train.h5"
     echo "./entroscape run configs/$c --threads $threads --set sampler.max_seconds=$budget$xs -o out/$n.h5"
     ra=""
-    if [ "${nrep:-0}" = 1 ] && [ "$replicas" -gt 0 ]; then
+    if [[ " ${rep_tasks[*]-} " == *" $n "* ]]; then
         for (( k = 1; k <= replicas; k++ )); do
             echo "./entroscape run configs/$c --threads $threads --set sampler.max_seconds=$budget$xs --set sampler.seed=$((1000 + k)) -o out/$n-seed$((1000 + k)).h5"
             ra+=" --replica out/$n-seed$((1000 + k)).h5"

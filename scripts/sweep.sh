@@ -119,7 +119,14 @@ for s in "${run_sets[@]}" "${train_sets[@]}"; do
 done
 [ -z "$threads" ] || [[ "$threads" =~ ^[1-9][0-9]*$ ]] || die_usage "--threads '$threads' is not a positive integer"
 [[ "$replicas" =~ ^[0-9]+$ ]] || die_usage "--replicas '$replicas' is not a whole number"
+replicas=$((10#$replicas))   # "08" is not octal here
 [ "$replicas" -eq 0 ] || [ "$slurm" -eq 0 ] || die_usage "--replicas is not supported with --slurm yet (submit a sweep of sampler.seed for the replicas)"
+if [ "$replicas" -gt 0 ]; then
+    [ "$key" != sampler.seed ] || die_usage "--replicas sets sampler.seed itself: it cannot be the swept KEY"
+    for s in "${run_sets[@]}"; do
+        [[ "$s" != sampler.seed=* ]] || die_usage "--replicas sets sampler.seed itself: drop --set $s"
+    done
+fi
 
 # Training: the second config, else CONFIG itself when it has a [train] section.
 if [ -z "$train_config" ] && grep -q '^[[:space:]]*\[train\]' "$config"; then

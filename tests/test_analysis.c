@@ -374,7 +374,7 @@ static void test_replica_spread(void **state)
     assert_int_equal(es_analysis_bin_sgd(a, d, s, &err), ES_OK);
     const es_dos *reps[1] = {r};
     const char *names[1] = {"rep.h5"};
-    assert_int_equal(es_analysis_add_replicas(a, reps, names, 1, &err), ES_OK);
+    assert_int_equal(es_analysis_add_replicas(a, d, reps, names, 1, &err), ES_OK);
     assert_int_equal(a->replicas, 2);
     assert_string_equal(a->replica_files, "rep.h5");
     assert_close(a->mean_y[0], 2.75 / 6, TOL, "Eq. 1 stays the run's own");
@@ -390,13 +390,18 @@ static void test_replica_spread(void **state)
     /* another grid or variable is refused and changes nothing */
     es_dos *bad = synthetic_dos("test_loss");
     reps[0] = bad;
-    assert_int_equal(es_analysis_add_replicas(a, reps, names, 1, &err), ES_EDATA);
+    assert_int_equal(es_analysis_add_replicas(a, d, reps, names, 1, &err), ES_EDATA);
     assert_non_null(strstr(err.msg, "rep.h5"));
     bad->x_edges[4] = 2.0;
     snprintf(bad->y_variable, sizeof bad->y_variable, "test_acc");
     err = (es_err){0};
-    assert_int_equal(es_analysis_add_replicas(a, reps, names, 1, &err), ES_EDATA);
+    assert_int_equal(es_analysis_add_replicas(a, d, reps, names, 1, &err), ES_EDATA);
     assert_non_null(strstr(err.msg, "grids differ"));
+    bad->x_edges[4] = 1.0;   /* the x grid agrees again; the y grid does not */
+    bad->y_edges[2] = 0.55;
+    err = (es_err){0};
+    assert_int_equal(es_analysis_add_replicas(a, d, reps, names, 1, &err), ES_EDATA);
+    assert_non_null(strstr(err.msg, "y bin edge 2"));
     assert_close(a->mean_y_err[2], 0.1875 / sqrt(2), 1e-12, "unchanged after a refusal");
     es_dos_free(bad);
     es_analysis_free(a);
@@ -590,6 +595,9 @@ static void test_analyze_writes_analysis(void **state)
     snprintf(cfg3, sizeof cfg3, "%s[sampler]\nseed = 7\n", SPIRAL_CFG);
     write_file(rep, cfg3, d2, NULL);
     es_dos_free(d2);
+    /* the same replica twice is not two independent estimates */
+    assert_int_equal(es("analyze %s --sgd %s --replica %s --replica %s", run, train, rep, rep), 1);
+    expect_contains("sampler.seed = 7");
     rc = es("analyze %s --sgd %s --replica %s", run, train, rep);
     if (rc != 0)
         fail_msg("analyze --replica exited %d:\n%s", rc, out);
@@ -884,6 +892,11 @@ static void test_compare_particles_runs(void **state)
         }
     assert_true(finite >= 3);
     es_analysis_free(an);
+    /* compare reads the spread that analyze stored (and says which files have it) */
+    rc = es("compare %s %s --no-plot", a, b);
+    if (rc != 0)
+        fail_msg("compare exited %d:\n%s", rc, out);
+    expect_contains("replicas for the 1 of 2 files");
     /* another network size is not a replica */
     assert_int_equal(es("analyze %s --replica %s", a, b), 1);
     expect_contains("task.n");

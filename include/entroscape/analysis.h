@@ -100,12 +100,13 @@ es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err);
  * 2-D) or an ES_ANA_COUNT variable has samples <= 0. 1-D: only the counts per bin. */
 es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, es_err *err);
 
-/* The landscape's own uncertainty: mean_y_err = sample sd of Eq. 1's <y>(x) over a and the
- * n independent replicas reps (runs of the same config with other seeds), per x bin where at
- * least two of them visited the column; then the advantage again. mean_y stays a's own.
- * ES_EDATA (err set, a unchanged) when a replica's grid or variables differ from a's;
- * names[k] (may be NULL) names replica k in messages and in replica_files. */
-es_status es_analysis_add_replicas(es_analysis *a, const es_dos *const *reps,
+/* The landscape's own uncertainty: mean_y_err = sample sd of Eq. 1's <y>(x) over a (the
+ * analysis of d) and the n independent replicas reps (runs of the same config with other
+ * seeds), per x bin where at least two of them visited the column; then the advantage
+ * again. mean_y stays a's own. ES_EDATA (err set, a unchanged) when a replica's variables or
+ * x or y grid differ from d's; names[k] (may be NULL) names replica k in messages and in
+ * replica_files. */
+es_status es_analysis_add_replicas(es_analysis *a, const es_dos *d, const es_dos *const *reps,
                                    const char *const *names, size_t n, es_err *err);
 
 /* Recompute advantage and advantage_err from mean_y, mean_y_err, sgd_mean_y, sgd_sem_y and

@@ -187,9 +187,16 @@ es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err)
 
 /* ---- independent replicas of the landscape --------------------------------------------- */
 
-/* Does replica r have a's grid and variables? ES_EDATA naming the difference when not. */
-static es_status replica_matches(const es_analysis *a, const es_dos *r, const char *name,
-                                 es_err *err)
+/* Bin edges equal up to rounding (relative to the axis' span). */
+static int edge_equal(double u, double v, double span)
+{
+    return fabs(u - v) <= 1e-12 * (fabs(v) + fabs(span));
+}
+
+/* Does replica r have a's variables, a's x grid and y_grid's y grid (the run's /dos)?
+ * ES_EDATA naming the difference when not. */
+static es_status replica_matches(const es_analysis *a, const es_dos *y_grid, const es_dos *r,
+                                 const char *name, es_err *err)
 {
     if (strcmp(r->x_variable, a->xv.name) != 0 ||
         strcmp(r->y_variable, a->has_y ? a->yv.name : "none") != 0)
@@ -202,20 +209,29 @@ static es_status replica_matches(const es_analysis *a, const es_dos *r, const ch
                           "must be the same landscape with another seed", name, r->x_bins,
                           a->x_bins);
     for (size_t i = 0; i <= a->x_bins; i++)
-        if (!(fabs(r->x_edges[i] - a->x_edges[i]) <=
-              1e-12 * (fabs(a->x_edges[i]) + fabs(a->x_edges[a->x_bins] - a->x_edges[0]))))
+        if (!edge_equal(r->x_edges[i], a->x_edges[i], a->x_edges[a->x_bins] - a->x_edges[0]))
             return es_err_set(err, ES_EDATA, "replica %s: x bin edge %zu is %.17g, the run's "
                               "%.17g: the grids differ", name, i, r->x_edges[i], a->x_edges[i]);
+    if (!a->has_y)
+        return ES_OK;
+    if (r->y_bins != y_grid->y_bins)
+        return es_err_set(err, ES_EDATA, "replica %s has %zu y bins but the run %zu: the grids "
+                          "differ", name, r->y_bins, y_grid->y_bins);
+    const double *ye = y_grid->y_edges;
+    for (size_t j = 0; j <= r->y_bins; j++)
+        if (!edge_equal(r->y_edges[j], ye[j], ye[r->y_bins] - ye[0]))
+            return es_err_set(err, ES_EDATA, "replica %s: y bin edge %zu is %.17g, the run's "
+                              "%.17g: the grids differ", name, j, r->y_edges[j], ye[j]);
     return ES_OK;
 }
 
-es_status es_analysis_add_replicas(es_analysis *a, const es_dos *const *reps,
+es_status es_analysis_add_replicas(es_analysis *a, const es_dos *d, const es_dos *const *reps,
                                    const char *const *names, size_t n, es_err *err)
 {
     char name[32];
     for (size_t k = 0; k < n; k++) {
         snprintf(name, sizeof name, "#%zu", k + 1);
-        es_status st = replica_matches(a, reps[k], names && names[k] ? names[k] : name, err);
+        es_status st = replica_matches(a, d, reps[k], names && names[k] ? names[k] : name, err);
         if (st != ES_OK)
             return st;
     }

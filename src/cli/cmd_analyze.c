@@ -175,7 +175,8 @@ es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path,
         return err->status;
     }
     /* the spread over replicas depends on the landscapes only: keep what analyze found */
-    if (stored && stored->x_bins == r->dos->x_bins && stored->replicas > 1) {
+    if (stored && stored->x_bins == r->dos->x_bins && stored->replicas > 1 &&
+        memcmp(stored->x_edges, r->dos->x_edges, (r->dos->x_bins + 1) * sizeof(double)) == 0) {
         memcpy(r->ana->mean_y_err, stored->mean_y_err, r->ana->x_bins * sizeof(double));
         r->ana->replicas = stored->replicas;
         snprintf(r->ana->replica_files, sizeof r->ana->replica_files, "%s",
@@ -195,8 +196,12 @@ es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path,
 static es_status add_replicas(es_cli_run *r, const char *const *paths, size_t n, es_err *err)
 {
     es_dos **reps = calloc(n, sizeof *reps);   /* (n) */
-    if (!reps)
+    char **seeds = calloc(n, sizeof *seeds);    /* (n) each replica's sampler.seed, or NULL */
+    if (!reps || !seeds) {
+        free(reps);
+        free(seeds);
         return es_err_set(err, ES_ENOMEM, "out of memory reading replicas");
+    }
     es_status st = ES_OK;
     const char *seed = es_ana_config_get(&r->cfg, "sampler.seed");
     for (size_t k = 0; k < n && st == ES_OK; k++) {
@@ -219,20 +224,31 @@ static es_status add_replicas(es_cli_run *r, const char *const *paths, size_t n,
                                 "sampler.seed", paths[k], key, theirs ? theirs : "(unset)",
                                 r->path, key, mine);
         }
+        /* every landscape needs its own seed: the run's and the earlier replicas' (unset:
+         * the default seed, equal to any other unset one) */
         const char *their_seed = es_ana_config_get(&kv, "sampler.seed");
-        /* unset on both sides: both ran with the default seed */
-        if (st == ES_OK && (seed ? their_seed && strcmp(seed, their_seed) == 0 : !their_seed))
-            st = es_err_set(err, ES_EDATA, "replica %s has sampler.seed = %s like %s: the same "
-                            "seed and layout give the same landscape, not an independent "
-                            "estimate (run it with --set sampler.seed=N)", paths[k],
-                            seed ? seed : "(default)", r->path);
+        for (size_t j = 0; st == ES_OK && j <= k; j++) {
+            const char *other = j == k ? seed : seeds[j], *who = j == k ? r->path : paths[j];
+            if (other ? their_seed && strcmp(other, their_seed) == 0 : !their_seed)
+                st = es_err_set(err, ES_EDATA, "replica %s has sampler.seed = %s like %s: the "
+                                "same seed and layout give the same landscape, not an "
+                                "independent estimate (run it with --set sampler.seed=N)",
+                                paths[k], their_seed ? their_seed : "(default)", who);
+        }
+        seeds[k] = NULL;
+        if (st == ES_OK && their_seed && !(seeds[k] = strdup(their_seed)))
+            st = es_err_set(err, ES_ENOMEM, "out of memory reading replicas");
         es_ana_config_free(&kv);
     }
     if (st == ES_OK)
-        st = es_analysis_add_replicas(r->ana, (const es_dos *const *)reps, paths, n, err);
-    for (size_t k = 0; k < n; k++)
+        st = es_analysis_add_replicas(r->ana, r->dos, (const es_dos *const *)reps, paths, n,
+                                      err);
+    for (size_t k = 0; k < n; k++) {
         es_dos_free(reps[k]);
+        free(seeds[k]);
+    }
     free(reps);
+    free(seeds);
     return st;
 }
 
@@ -409,6 +425,9 @@ static void print_header(FILE *f, const es_cli_run *r)
     if (a->has_y)
         fprintf(f, "  ln g(x): ln fraction of the volume in the x bin; argmax_y: the y of highest "
                 "S(x, y);\n  mean_y: <y>(x) = sum_y y e^S / sum_y e^S (Eq. 1)\n");
+    if (a->has_y && a->replicas > 1)
+        fprintf(f, "  mean_y_err: sd of mean_y over this landscape and %d independent replica%s "
+                "(%s)\n", a->replicas - 1, a->replicas == 2 ? "" : "s", a->replica_files);
     if (!a->has_y || !a->has_sgd) {
         fputc('\n', f);
         return;
@@ -424,9 +443,8 @@ static void print_header(FILE *f, const es_cli_run *r)
     fprintf(f, "  sgd_sem_y: standard error of the SGD/Adam mean with the runs as clusters (epochs "
             "of one\n  run are correlated); runs: the runs with a state in the bin\n");
     if (a->replicas > 1)
-        fprintf(f, "  mean_y_err: sd of mean_y over this landscape and %d independent replica%s "
-                "(%s);\n  adv_err = sqrt(sgd_sem_y^2 + mean_y_err^2)\n\n", a->replicas - 1,
-                a->replicas == 2 ? "" : "s", a->replica_files);
+        fprintf(f, "  adv_err = sqrt(sgd_sem_y^2 + mean_y_err^2) (with %d landscapes, mean_y_err "
+                "has %d degrees of freedom)\n\n", a->replicas, a->replicas - 1);
     else
         fprintf(f, "  adv_err: sgd_sem_y only; the landscape's own error is not included (add "
                 "runs with\n  other seeds: --replica R.h5)\n\n");
@@ -485,13 +503,13 @@ static void help(void)
            "1-D runs (no y) get S(x) and the SGD counts per bin. A training file (written by\n"
            "entroscape train: /sgd, no landscape) gets each metric's mean +- standard error\n"
            "over its runs at selected epochs (--tsv: every epoch) and nothing is written.\n"
-           "Without --sgd, RUN.h5's own\n"
-           "/sgd is used when it has one. The result is printed (aligned, or TSV with --tsv,\n"
-           "'nan' where undefined) and written to /analysis in RUN.h5 (the file is rewritten\n"
-           "atomically: a copy gets the group, is fsync'ed and renamed over RUN.h5), unless\n"
-           "--no-write.\n\n"
+           "Without --sgd, RUN.h5's own /sgd is used when it has one. The result is printed\n"
+           "(aligned, or TSV with --tsv, 'nan' where undefined) and written to /analysis in\n"
+           "RUN.h5 (the file is rewritten atomically: a copy gets the group, is fsync'ed and\n"
+           "renamed over RUN.h5), unless --no-write.\n\n"
            "Exit codes: 0 ok, 1 unreadable file, not a run, --sgd of another task, or a\n"
-           "replica of another task, network, grid or the same seed; 2 usage error.\n");
+           "replica of another task, network or grid, or with a seed already used; 2 usage\n"
+           "error.\n");
 }
 
 /* A training file (no landscape): the history's summary; nothing is written. */

@@ -49,7 +49,8 @@ static void label(FILE *f, const char *axis, const char *text)
 
 /* A curve (x, v[i]) over the bins with finite v, broken by a blank line where bins are
  * missing, as data block $name; returns the number of points. err (may be NULL) adds a third
- * column (0 where NaN). */
+ * column (NaN where unknown: gnuplot then draws no error bar there, so the curves drawn with
+ * error bars also draw their points with the line). */
 static size_t curve_block(FILE *f, const char *name, const double *x, const double *v,
                           const double *err, size_t n)
 {
@@ -69,7 +70,8 @@ static size_t curve_block(FILE *f, const char *name, const double *x, const doub
         es_plot_num(f, v[i]);
         if (err) {
             fputc(' ', f);
-            es_plot_num(f, isfinite(err[i]) ? err[i] : 0);
+            es_plot_num(f, err[i]);   /* NaN: no bar (a zero-length one would pass for a
+                                       * tiny error); the curve's points mark the value */
         }
         fputc('\n', f);
         pts++;
@@ -162,7 +164,8 @@ static void landscape_2d(FILE *f, const es_dos *d, const es_analysis *a,
         fputs(", \\\n  $MY using 1:2 with lines lw 2.5 dt (6,3) lc rgb '" C_MEAN "' "
               "title 'entropy-weighted mean <y>(x) (Eq. 1)'", f);
     if (n_sgd) {
-        fputs(", \\\n  $SGD using 1:2 with lines lw 2 lc rgb '" C_SGD "' notitle, \\\n"
+        fputs(", \\\n  $SGD using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb '" C_SGD "' notitle, "
+              "\\\n"
               "  $SGD using 1:2:3 with yerrorbars pt 7 ps 0.6 lw 1.5 lc rgb '" C_SGD "' title ",
               f);
         es_plot_sq(f, st);
@@ -401,7 +404,8 @@ void es_plot_advantage(FILE *f, es_plot_format fmt, const char *path, const es_a
     if (n_sgd) {
         char st[160];
         sgd_title(st, sizeof st, a);
-        fprintf(f, "%s$SGD using 1:2 with lines lw 1.5 lc rgb '" C_SGD "' notitle, \\\n  "
+        fprintf(f, "%s$SGD using 1:2 with linespoints pt 7 ps 0.6 lw 1.5 lc rgb '" C_SGD "' "
+                "notitle, \\\n  "
                 "$SGD using 1:2:3 with yerrorbars pt 7 ps 0.6 lc rgb '" C_SGD "' title ",
                 any ? ", \\\n  " : "");
         es_plot_sq(f, st);
@@ -418,7 +422,8 @@ void es_plot_advantage(FILE *f, es_plot_format fmt, const char *path, const es_a
     label(f, "y", yl);
     fputs("set xzeroaxis lt -1 lw 1\n", f);
     if (n_adv)
-        fprintf(f, "plot $ADV using 1:2 with lines lw 1.5 lc rgb '#d95f02' notitle, \\\n  "
+        fprintf(f, "plot $ADV using 1:2 with linespoints pt 7 ps 0.6 lw 1.5 lc rgb '#d95f02' "
+                "notitle, \\\n  "
                 "$ADV using 1:2:3 with yerrorbars pt 7 ps 0.6 lc rgb '#d95f02' title "
                 "'advantage +- %s'\n", reps
                 ? "error (SGD/Adam standard error and sd of <y> over replicas)"
@@ -484,9 +489,10 @@ void es_plot_compare_curves(FILE *f, es_plot_format fmt, const char *path,
             any = 1;
             continue;
         }
-        fprintf(f, "%s$A%zu using 1:2 with lines lw 1.5 lc rgb '%s' notitle, \\\n  "
-                "$A%zu using 1:2:3 with yerrorbars pt %zu ps 0.7 lc rgb '%s' title ",
-                any ? ", \\\n  " : "", i, c, i, 5 + 2 * (i % 4), c);
+        size_t pt = 5 + 2 * (i % 4);
+        fprintf(f, "%s$A%zu using 1:2 with linespoints pt %zu ps 0.7 lw 1.5 lc rgb '%s' notitle, "
+                "\\\n  $A%zu using 1:2:3 with yerrorbars pt %zu ps 0.7 lc rgb '%s' title ",
+                any ? ", \\\n  " : "", i, pt, c, i, pt, c);
         es_plot_sq(f, labels[i]);
         any = 1;
     }
@@ -520,7 +526,7 @@ void es_plot_compare_levels(FILE *f, es_plot_format fmt, const char *path,
             fprintf(f, "%.10g ", pos);
             es_plot_num(f, v);
             fputc(' ', f);
-            es_plot_num(f, isfinite(e) ? e : 0);
+            es_plot_num(f, e);   /* NaN: no bar; the points layer marks the value */
             fputc('\n', f);
         }
         fputs("EOD\n", f);
@@ -557,8 +563,10 @@ void es_plot_compare_levels(FILE *f, es_plot_format fmt, const char *path,
             snprintf(t, sizeof t, "mean over %.60s in [%.4g, %.4g]", xvar, n ? mean[0].lo : NAN,
                      n ? mean[0].hi : NAN);
         const char *c = k < n_levels ? series[k % ES_ARRAY_LEN(series)] : C_SGD;
-        fprintf(f, "%s$L%zu using 1:2:3 with yerrorbars pt %d ps 1.2 lw 1.5 lc rgb '%s' title ",
-                k ? ", \\\n  " : "", k, k < n_levels ? 7 : 5, c);
+        int pt = k < n_levels ? 7 : 5;
+        fprintf(f, "%s$L%zu using 1:2 with points pt %d ps 1.2 lc rgb '%s' notitle, \\\n  "
+                "$L%zu using 1:2:3 with yerrorbars pt %d ps 1.2 lw 1.5 lc rgb '%s' title ",
+                k ? ", \\\n  " : "", k, pt, c, k, pt, c);
         es_plot_sq(f, t);
     }
     fputs("\nunset output\n", f);
