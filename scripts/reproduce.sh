@@ -133,7 +133,7 @@ started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 note() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$log" >&2; }
 note "reproduce: ${#tasks[@]} tasks, budget $seconds s per landscape, $threads threads, into $out"
 
-failed=()
+failed=() reused=0
 # step NAME LOGFILE COMMAND...: run a step with its output in LOGFILE; on failure, record it.
 step() {
     local name=$1 lf=$2
@@ -147,7 +147,7 @@ step() {
 for t in "${tasks[@]}"; do
     IFS='|' read -r n c tc g x nrep <<< "$t"
     lf="$out/$n.log"
-    : >"$lf"
+    echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) reproduce.sh (budget $seconds s)" >>"$lf"   # earlier invocations' logs stay
     train="$out/$n-train.h5" run="$out/$n.h5"
     ts=$SECONDS
     note "$n: train configs/$tc"
@@ -158,7 +158,9 @@ for t in "${tasks[@]}"; do
     note "$n: run configs/$c (budget $seconds s)"
     extra=()
     [ -z "$x" ] || extra=(--set "$x")
-    if [ "$force" -eq 1 ] || [ ! -f "$run" ]; then
+    if [ "$force" -eq 0 ] && [ -f "$run" ]; then
+        reused=$((reused + 1))
+    else
         rm -f "$out/$n.ckpt.h5"
         step "$n run" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
             --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$out/$n.ckpt.h5" \
@@ -169,7 +171,9 @@ for t in "${tasks[@]}"; do
         for (( k = 1; k <= replicas; k++ )); do
             rep="$out/$n-seed$((1000 + k)).h5"
             note "$n: replica with sampler.seed = $((1000 + k)) (budget $seconds s)"
-            if [ "$force" -eq 1 ] || [ ! -f "$rep" ]; then
+            if [ "$force" -eq 0 ] && [ -f "$rep" ]; then
+                reused=$((reused + 1))
+            else
                 rm -f "$out/$n-seed$((1000 + k)).ckpt.h5"
                 step "$n replica $k" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
                     --set "sampler.max_seconds=$seconds" --set "sampler.seed=$((1000 + k))" \
@@ -217,7 +221,7 @@ done
 
 wall=$(( SECONDS - t0 ))
 note "all steps done in $wall s; writing $docs/RESULTS.md"
-REPRO_WALL=$wall REPRO_STARTED=$started REPRO_FAILED="${failed[*]-}" REPRO_BUDGET=$seconds \
+REPRO_WALL=$wall REPRO_REUSED=$reused REPRO_STARTED=$started REPRO_FAILED="${failed[*]-}" REPRO_BUDGET=$seconds \
     REPRO_THREADS_USED=$threads REPRO_REPLICAS_USED=$replicas ENTROSCAPE=$E \
     "$root/scripts/results-md.sh" "$out" "$docs" "${tasks[@]}" >"$docs/RESULTS.md.tmp" \
     && mv "$docs/RESULTS.md.tmp" "$docs/RESULTS.md" || die "writing $docs/RESULTS.md failed"
