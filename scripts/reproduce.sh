@@ -144,6 +144,21 @@ step() {
     return 1
 }
 
+# sample NAME OUT.h5 [--set K=V ...]: the landscape of configs/$c with the budget into OUT.h5
+# (checkpoint beside it), unless OUT.h5 exists (then counted as reused; --force redoes it).
+sample() {
+    local name=$1 h5=$2
+    shift 2
+    if [ "$force" -eq 0 ] && [ -f "$h5" ]; then
+        reused=$((reused + 1))
+        return 0
+    fi
+    local ckpt="${h5%.h5}.ckpt.h5"
+    rm -f "$ckpt"
+    step "$name" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
+        --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$ckpt" "$@" -o "$h5"
+}
+
 for t in "${tasks[@]}"; do
     IFS='|' read -r n c tc g x nrep <<< "$t"
     lf="$out/$n.log"
@@ -158,28 +173,14 @@ for t in "${tasks[@]}"; do
     note "$n: run configs/$c (budget $seconds s)"
     extra=()
     [ -z "$x" ] || extra=(--set "$x")
-    if [ "$force" -eq 0 ] && [ -f "$run" ]; then
-        reused=$((reused + 1))
-    else
-        rm -f "$out/$n.ckpt.h5"
-        step "$n run" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
-            --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$out/$n.ckpt.h5" \
-            "${extra[@]}" -o "$run" || { failed+=("$n"); continue; }
-    fi
+    sample "$n run" "$run" "${extra[@]}" || { failed+=("$n"); continue; }
     reps=()
     if [ "${nrep:-0}" = 1 ]; then
         for (( k = 1; k <= replicas; k++ )); do
             rep="$out/$n-seed$((1000 + k)).h5"
             note "$n: replica with sampler.seed = $((1000 + k)) (budget $seconds s)"
-            if [ "$force" -eq 0 ] && [ -f "$rep" ]; then
-                reused=$((reused + 1))
-            else
-                rm -f "$out/$n-seed$((1000 + k)).ckpt.h5"
-                step "$n replica $k" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
-                    --set "sampler.max_seconds=$seconds" --set "sampler.seed=$((1000 + k))" \
-                    --set "output.checkpoint=$out/$n-seed$((1000 + k)).ckpt.h5" \
-                    "${extra[@]}" -o "$rep" || { failed+=("$n-replica$k"); continue; }
-            fi
+            sample "$n replica $k" "$rep" "${extra[@]}" --set "sampler.seed=$((1000 + k))" \
+                || { failed+=("$n-replica$k"); continue; }
             reps+=(--replica "$rep")
         done
     fi
