@@ -58,6 +58,15 @@ typedef struct es_plot_info {
                             * NaN when unknown */
 } es_plot_info;
 
+/* The qualitative colours of several series (ColorBrewer Dark2), in order. */
+#define ES_PLOT_N_SERIES 8
+extern const char *const es_plot_series[ES_PLOT_N_SERIES];
+
+/* "what\ntitle\nsubtitle" (info's, when given) as the figure's title; at_top: as a label at
+ * the top of the canvas instead, for multiplots, where a panel's title would sit on its key
+ * (unset it with `unset label 99` before the next panel). */
+void es_plot_title(FILE *f, const es_plot_info *info, const char *what, int at_top);
+
 /* The landscape: 2-D: S - max S as a heat map over (x, y) (grey: never visited), the
  * highest-entropy y per x (magenta), the entropy-weighted mean (Eq. 1, white dashed), the
  * SGD/Adam states' mean y per x bin with standard errors (black); 1-D: S(x) - max S as a curve

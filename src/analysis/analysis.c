@@ -187,15 +187,9 @@ es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err)
 
 /* ---- independent replicas of the landscape --------------------------------------------- */
 
-/* Bin edges equal up to rounding (relative to the axis' span). */
-static int edge_equal(double u, double v, double span)
-{
-    return fabs(u - v) <= 1e-12 * (fabs(v) + fabs(span));
-}
-
-/* Does replica r have a's variables, a's x grid and y_grid's y grid (the run's /dos)?
- * ES_EDATA naming the difference when not. */
-static es_status replica_matches(const es_analysis *a, const es_dos *y_grid, const es_dos *r,
+/* Does replica r have a's variables and the grid of d (the run's /dos)? ES_EDATA naming the
+ * difference when not. */
+static es_status replica_matches(const es_analysis *a, const es_dos *d, const es_dos *r,
                                  const char *name, es_err *err)
 {
     if (strcmp(r->x_variable, a->xv.name) != 0 ||
@@ -204,24 +198,20 @@ static es_status replica_matches(const es_analysis *a, const es_dos *y_grid, con
                           "%s): a replica must be the same landscape with another seed", name,
                           r->x_variable, r->y_variable, a->xv.name,
                           a->has_y ? a->yv.name : "none");
-    if (r->x_bins != a->x_bins)
-        return es_err_set(err, ES_EDATA, "replica %s has %zu x bins but the run %zu: a replica "
-                          "must be the same landscape with another seed", name, r->x_bins,
-                          a->x_bins);
-    for (size_t i = 0; i <= a->x_bins; i++)
-        if (!edge_equal(r->x_edges[i], a->x_edges[i], a->x_edges[a->x_bins] - a->x_edges[0]))
-            return es_err_set(err, ES_EDATA, "replica %s: x bin edge %zu is %.17g, the run's "
-                              "%.17g: the grids differ", name, i, r->x_edges[i], a->x_edges[i]);
-    if (!a->has_y)
-        return ES_OK;
-    if (r->y_bins != y_grid->y_bins)
-        return es_err_set(err, ES_EDATA, "replica %s has %zu y bins but the run %zu: the grids "
-                          "differ", name, r->y_bins, y_grid->y_bins);
-    const double *ye = y_grid->y_edges;
-    for (size_t j = 0; j <= r->y_bins; j++)
-        if (!edge_equal(r->y_edges[j], ye[j], ye[r->y_bins] - ye[0]))
-            return es_err_set(err, ES_EDATA, "replica %s: y bin edge %zu is %.17g, the run's "
-                              "%.17g: the grids differ", name, j, r->y_edges[j], ye[j]);
+    const char *axis[2] = {"x", "y"};
+    size_t bins[2] = {d->x_bins, d->y_bins}, rbins[2] = {r->x_bins, r->y_bins};
+    const double *edges[2] = {d->x_edges, d->y_edges}, *redges[2] = {r->x_edges, r->y_edges};
+    for (int k = 0; k < (a->has_y ? 2 : 1); k++) {
+        if (rbins[k] != bins[k])
+            return es_err_set(err, ES_EDATA, "replica %s has %zu %s bins but the run %zu: the "
+                              "grids differ", name, rbins[k], axis[k], bins[k]);
+        double span = edges[k][bins[k]] - edges[k][0];
+        for (size_t i = 0; i <= bins[k]; i++)
+            if (!(fabs(redges[k][i] - edges[k][i]) <= 1e-12 * (fabs(edges[k][i]) + fabs(span))))
+                return es_err_set(err, ES_EDATA, "replica %s: %s bin edge %zu is %.17g, the "
+                                  "run's %.17g: the grids differ", name, axis[k], i,
+                                  redges[k][i], edges[k][i]);
+    }
     return ES_OK;
 }
 

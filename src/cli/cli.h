@@ -70,6 +70,10 @@ void es_cli_run_subtitle(const es_cli_run *r, char *buf, size_t size);
 
 /* ---- training files without a landscape (train_summary.c) ---- */
 
+/* 1 when path is a file `entroscape train` wrote (/sgd, no /dos); 0 otherwise, also for a
+ * file that cannot be opened (es_cli_run_load then says why). */
+int es_cli_is_history(const char *path);
+
 /* A file `entroscape train` wrote (/sgd, no /dos): *s and its title ("spiral: mlp ...,
  * 116 parameters") and subtitle ("Adam, lr 0.001, batch 40: 20 runs x 5000 epochs").
  * ES_EDATA / ES_EIO (err set) when /sgd cannot be read. */

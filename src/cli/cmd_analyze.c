@@ -583,12 +583,10 @@ int es_cmd_analyze(int argc, char **argv)
         rc = es_cli_fail(&err);
         goto done;
     }
-    if (err.status == ES_OK && es_h5_has_group(run, "dos", &err) == 0 &&
-        es_h5_has_group(run, "sgd", &err) > 0) {
+    if (es_cli_is_history(run)) {
         rc = analyze_history(run, sgd != NULL || n_reps > 0, tsv);
         goto done;
     }
-    err = (es_err){0};   /* a file that cannot be opened: es_cli_run_load says why */
     if (es_cli_run_load(&r, run, sgd, 0, &err) != ES_OK ||
         (n_reps > 0 && add_replicas(&r, reps, n_reps, &err) != ES_OK)) {
         rc = es_cli_fail(&err);

@@ -1,7 +1,6 @@
 /* cmd_plot.c: `entroscape plot RUN.h5 [--sgd TRAIN.h5] [-o DIR] [--format png|pdf]
  * [--smin N]`: the figures of a run through gnuplot. */
 #include "cli.h"
-#include "entroscape/h5io.h"
 #include "entroscape/plot.h"
 
 #include <errno.h>
@@ -174,7 +173,7 @@ int es_cmd_plot(int argc, char **argv)
         dir = dbuf;
     }
 
-    if (es_h5_has_group(run, "dos", &err) == 0 && es_h5_has_group(run, "sgd", &err) > 0) {
+    if (es_cli_is_history(run)) {
         if (sgd) {
             es_err_set(&err, ES_EDATA, "%s is a training history (/sgd, no /dos): --sgd applies "
                        "to a landscape", run);
@@ -182,7 +181,6 @@ int es_cmd_plot(int argc, char **argv)
         }
         return plot_history(run, dir, fmt);
     }
-    err = (es_err){0};   /* a file that cannot be opened: es_cli_run_load says why */
     es_cli_run r;
     if (es_cli_run_load(&r, run, sgd, 1, &err) != ES_OK || ensure_dir(dir, &err) != ES_OK) {
         es_cli_run_free(&r);

@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+int es_cli_is_history(const char *path)
+{
+    es_err sub = {0};
+    return es_h5_has_group(path, "dos", &sub) == 0 && es_h5_has_group(path, "sgd", &sub) > 0;
+}
+
 es_status es_cli_history_load(const char *path, es_sgd **s, char *title, size_t tsize,
                               char *subtitle, size_t ssize, es_err *err)
 {

@@ -1,6 +1,7 @@
 /* h5sgd.c: the /sgd group: histories and final parameters of gradient-trained runs, with
  * named dimensions (run, epoch, metric, param) that h5py and xarray (h5netcdf) read.
  * Layout in train.h and README ("HDF5 layout"). */
+#include "entroscape/analysis.h"
 #include "entroscape/h5io.h"
 #include "entroscape/train.h"
 #include "h5util.h"
@@ -297,30 +298,6 @@ es_sgd *es_h5_read_sgd(const char *path, es_err *err)
 
 /* ---- summary ------------------------------------------------------------------------- */
 
-/* Mean and sample standard deviation over runs of the final epoch's metric m (NaN entries
- * skipped); *n gets how many were finite. */
-static void final_stats(const es_sgd *s, int m, double *mean, double *sd, long *n)
-{
-    double sum = 0, sum2 = 0;
-    *n = 0;
-    for (long r = 0; r < s->runs; r++) {
-        double v = es_sgd_row(s, r, s->epochs)[m];
-        if (isfinite(v)) {
-            sum += v;
-            (*n)++;
-        }
-    }
-    *mean = *n ? sum / (double)*n : NAN;
-    for (long r = 0; r < s->runs; r++) {
-        double v = es_sgd_row(s, r, s->epochs)[m];
-        if (isfinite(v))
-            sum2 += (v - *mean) * (v - *mean);
-    }
-    *sd = *n > 1 ? sqrt(sum2 / (double)(*n - 1)) : NAN;
-    if (*sd < 1e-12 * fabs(*mean))   /* equal values: rounding of the mean, not spread */
-        *sd = 0;
-}
-
 es_status es_h5_print_sgd(int64_t file_id, const char *path, FILE *f, es_err *err)
 {
     hid_t file = (hid_t)file_id;
@@ -350,24 +327,20 @@ es_status es_h5_print_sgd(int64_t file_id, const char *path, FILE *f, es_err *er
             s->runs, s->epochs, s->seed, s->seconds, s->step_seconds);
     fprintf(f, "  final epoch, mean and sd over runs:\n");
     for (int m = 0; m < ES_N_METRICS; m++) {
-        double mean, sd;
-        long n;
-        final_stats(s, m, &mean, &sd, &n);
+        es_ana_epoch_stat st = es_ana_epoch_stat_of(s, s->epochs, m);
         if ((m == ES_TRAIN_ACC || m == ES_TEST_ACC) && !s->classify) {
             fprintf(f, "    %-12sn/a (regression)\n", es_train_metric_names[m]);
             continue;
         }
-        fprintf(f, "    %-12s%.6g", es_train_metric_names[m], mean);
-        if (n > 1)
-            fprintf(f, " +- %.3g", sd);
-        if (n < s->runs)
-            fprintf(f, "  (%ld of %ld runs finite)", n, s->runs);
+        fprintf(f, "    %-12s%.6g", es_train_metric_names[m], st.mean);
+        if (st.n > 1)
+            fprintf(f, " +- %.3g", st.sd);
+        if (st.n < s->runs)
+            fprintf(f, "  (%ld of %ld runs finite)", st.n, s->runs);
         fprintf(f, "\n");
     }
     if (!isnan(s->unigram_test_loss)) {
-        double mean, sd;
-        long n;
-        final_stats(s, ES_TEST_LOSS, &mean, &sd, &n);
+        double mean = es_ana_epoch_stat_of(s, s->epochs, ES_TEST_LOSS).mean;
         fprintf(f, "  %-14s%.6g nats test cross-entropy (model: %.1f%% below it)\n", "unigram:",
                 s->unigram_test_loss, 100 * (1 - mean / s->unigram_test_loss));
     }

@@ -13,31 +13,24 @@
 #define C_MEAN_DARK "#1f77b4"
 #define C_SGD "#000000"
 #define C_UNVISITED "#d0d0d0"
-static const char *const series[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a",
-                                     "#66a61e", "#e6ab02", "#a6761d", "#666666"};
+const char *const es_plot_series[ES_PLOT_N_SERIES] = {
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"};
 
 /* viridis, sampled at 9 points */
 static const char *const PALETTE =
     "set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', 4 '#21908d', "
     "5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')\n";
 
-/* "what\ntitle\nsubtitle" into buf. */
-static void title_text(char *buf, size_t size, const es_plot_info *info, const char *what)
+void es_plot_title(FILE *f, const es_plot_info *info, const char *what, int at_top)
 {
-    snprintf(buf, size, "%s%s%s%s%s", what, info && info->title ? "\n" : "",
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s%s%s%s%s", what, info && info->title ? "\n" : "",
              info && info->title ? info->title : "",
              info && info->subtitle && info->subtitle[0] ? "\n" : "",
              info && info->subtitle ? info->subtitle : "");
-}
-
-/* "what\ntitle\nsubtitle" as the figure title. */
-static void title(FILE *f, const es_plot_info *info, const char *what)
-{
-    char buf[1024];
-    title_text(buf, sizeof buf, info, what);
-    fputs("set title ", f);
+    fputs(at_top ? "set label 99 " : "set title ", f);
     es_plot_dq(f, buf);
-    fputs(" font ',12'\n", f);
+    fputs(at_top ? " at screen 0.5, screen 0.965 center font ',12'\n" : " font ',12'\n", f);
 }
 
 static void label(FILE *f, const char *axis, const char *text)
@@ -136,7 +129,7 @@ static void landscape_2d(FILE *f, const es_dos *d, const es_analysis *a,
     size_t n_my = curve_block(f, "MY", a->x, a->mean_y, NULL, nx);
     size_t n_sgd = a->has_sgd ? curve_block(f, "SGD", a->x, a->sgd_mean_y, a->sgd_sem_y, nx) : 0;
 
-    title(f, info, "Entropy landscape S(x, y) - max S");
+    es_plot_title(f, info, "Entropy landscape S(x, y) - max S", 0);
     label(f, "x", a->xv.label);
     label(f, "y", a->yv.label);
     char cb[160];
@@ -192,7 +185,7 @@ static void landscape_1d(FILE *f, const es_dos *d, const es_analysis *a,
         n_s++;
     }
     fputs("EOD\n", f);
-    title(f, info, "Entropy S(x) - max S");
+    es_plot_title(f, info, "Entropy S(x) - max S", 0);
     label(f, "x", a->xv.label);
     label(f, "y", "S(x) - max S (nats); S = ln of the volume (or number of states) per x bin");
     xrange(f, d->x_edges, nx);
@@ -271,7 +264,7 @@ void es_plot_convergence(FILE *f, es_plot_format fmt, const char *path, const es
     char what[160];
     snprintf(what, sizeof what, "Wang-Landau convergence (%s): ln f against sweeps, %s",
              d->method, d->converged ? "converged" : "NOT converged");
-    title(f, info, what);
+    es_plot_title(f, info, what, 0);
     label(f, "x", "sweeps per walker");
     label(f, "y", "ln f (modification factor of ln g)");
     double ymin = INFINITY, ymax = 0;   /* a margin around the lines and the target */
@@ -292,7 +285,7 @@ void es_plot_convergence(FILE *f, es_plot_format fmt, const char *path, const es
         char t[64];
         snprintf(t, sizeof t, max_w > 0 ? "window %d" : "ln f", (int)w);
         fprintf(f, "%s$C%d using 1:2 with fsteps lw 2 lc rgb '%s' title ", any ? ", \\\n  " : "",
-                (int)w, series[w % (int)ES_ARRAY_LEN(series)]);
+                (int)w, es_plot_series[w % ES_PLOT_N_SERIES]);
         es_plot_sq(f, t);
         any = 1;
     }
@@ -316,7 +309,7 @@ void es_plot_histogram(FILE *f, es_plot_format fmt, const char *path, const es_d
     char what[160];
     snprintf(what, sizeof what, "Visits per bin in the final stage (all walkers), flatness "
              "min/mean = %.3g", d->flatness);
-    title(f, info, what);
+    es_plot_title(f, info, what, 0);
     label(f, "x", a->xv.label);
     xrange(f, d->x_edges, nx);
     if (a->has_y) {
@@ -378,11 +371,7 @@ void es_plot_advantage(FILE *f, es_plot_format fmt, const char *path, const es_a
     fputs("set multiplot\nset lmargin at screen 0.11\nset rmargin at screen 0.96\n"
           "set tmargin at screen 0.78\nset bmargin at screen 0.49\n", f);
     xrange(f, a->x_edges, n);
-    char tt[1024];   /* the title as a label at the top: a panel title would sit on the key */
-    title_text(tt, sizeof tt, info, what);
-    fputs("set label 99 ", f);
-    es_plot_dq(f, tt);
-    fputs(" at screen 0.5, screen 0.965 center font ',12'\n", f);
+    es_plot_title(f, info, what, 1);
     label(f, "y", a->yv.label);
     fputs("set key at screen 0.535, screen 0.82 center center horizontal maxrows 2 "
           "Left reverse samplen 3 width 1\nset format x ''\nunset xlabel\nplot ", f);
@@ -444,15 +433,12 @@ void es_plot_compare_curves(FILE *f, es_plot_format fmt, const char *path,
 {
     es_plot_begin(f, fmt, 1000, 760, path);
     double lo = INFINITY, hi = -INFINITY;
-    size_t pts[64] = {0}, total = 0;   /* points of the first 64 curves (the rest: drawn) */
+    size_t total = 0;   /* points of all curves */
     for (size_t i = 0; i < n; i++) {
         char name[32];
         snprintf(name, sizeof name, "A%zu", i);
-        size_t p = curve_block(f, name, a[i]->x, a[i]->advantage, a[i]->advantage_err,
-                               a[i]->x_bins);
-        if (i < 64)
-            pts[i] = p;
-        total += p;
+        total += curve_block(f, name, a[i]->x, a[i]->advantage, a[i]->advantage_err,
+                             a[i]->x_bins);
         if (a[i]->x_edges[0] < lo)
             lo = a[i]->x_edges[0];
         if (a[i]->x_edges[a[i]->x_bins] > hi)
@@ -480,8 +466,9 @@ void es_plot_compare_curves(FILE *f, es_plot_format fmt, const char *path,
           "samplen 3\nset bmargin 8\nplot ", f);
     int any = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *c = series[i % ES_ARRAY_LEN(series)];
-        if (i < 64 && pts[i] == 0) {   /* an empty curve: only its name in the key */
+        const char *c = es_plot_series[i % ES_PLOT_N_SERIES];
+        if (!isfinite(finite_max(a[i]->advantage, a[i]->x_bins))) {   /* an empty curve: only
+                                                                         * its name in the key */
             fprintf(f, "%sNaN with lines lw 1.5 lc rgb '%s' title ", any ? ", \\\n  " : "", c);
             char t[300];
             snprintf(t, sizeof t, "%s (no x bin with both curves)", labels[i]);
@@ -562,7 +549,7 @@ void es_plot_compare_levels(FILE *f, es_plot_format fmt, const char *path,
         else
             snprintf(t, sizeof t, "mean over %.60s in [%.4g, %.4g]", xvar, n ? mean[0].lo : NAN,
                      n ? mean[0].hi : NAN);
-        const char *c = k < n_levels ? series[k % ES_ARRAY_LEN(series)] : C_SGD;
+        const char *c = k < n_levels ? es_plot_series[k % ES_PLOT_N_SERIES] : C_SGD;
         int pt = k < n_levels ? 7 : 5;
         fprintf(f, "%s$L%zu using 1:2 with points pt %d ps 1.2 lc rgb '%s' notitle, \\\n  "
                 "$L%zu using 1:2:3 with yerrorbars pt %d ps 1.2 lw 1.5 lc rgb '%s' title ",

@@ -10,23 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define C_TRAIN "#1b9e77"
-#define C_TEST "#d95f02"
-#define MAX_RUN_LINES 10     /* more runs: only the mean and the band */
+#define MAX_RUN_LINES 10     /* more runs: only the median and the band */
 #define MAX_STATE_EPOCHS 400 /* epochs drawn per run in the states figure (evenly strided) */
-static const char *const run_colours[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a",
-                                          "#66a61e", "#e6ab02", "#a6761d", "#666666"};
-
-static void figure_title(FILE *f, const es_plot_info *info, const char *what, int as_label)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s%s%s%s%s", what, info && info->title ? "\n" : "",
-             info && info->title ? info->title : "", info && info->subtitle ? "\n" : "",
-             info && info->subtitle ? info->subtitle : "");
-    fputs(as_label ? "set label 99 " : "set title ", f);
-    es_plot_dq(f, buf);
-    fputs(as_label ? " at screen 0.5, screen 0.96 center font ',12'\n" : " font ',12'\n", f);
-}
 
 /* $M<metric>: epoch, median, 10% and 90% quantiles over the runs' finite values (a band
  * that stays positive on the log scale of losses, unlike mean +- sd). scratch: (runs). */
@@ -69,7 +54,7 @@ static void run_block(FILE *f, const es_sgd *s, int metric)
 static void curves_panel(FILE *f, int m_train, int m_test, int runs_too)
 {
     int m[2] = {m_train, m_test};
-    const char *colour[2] = {C_TRAIN, C_TEST}, *name[2] = {"training", "test"};
+    const char *colour[2] = {es_plot_series[0], es_plot_series[1]}, *name[2] = {"training", "test"};
     fputs("plot ", f);
     for (int k = 0; k < 2; k++) {
         fprintf(f, "%s$M%d using 1:3:4 with filledcurves fillcolor rgb '%s' fillstyle "
@@ -107,7 +92,7 @@ void es_plot_training_curves(FILE *f, es_plot_format fmt, const char *path, cons
     fprintf(f, "set multiplot\nset lmargin at screen 0.11\nset rmargin at screen 0.96\n"
             "set tmargin at screen %.3f\nset bmargin at screen %.3f\n", top,
             panels == 2 ? 0.53 : 0.12);
-    figure_title(f, info, what, 1);
+    es_plot_title(f, info, what, 1);
     fputs("set xrange [0:*]\nset logscale y\nset format y '%g'\n"
           "set key inside right top Left reverse box opaque samplen 3\n"
           "set ylabel 'loss (log scale)'\n", f);
@@ -141,7 +126,7 @@ void es_plot_training_states(FILE *f, es_plot_format fmt, const char *path, cons
     es_plot_begin(f, fmt, 1000, 760, path);
     long stride = s->epochs + 1 > MAX_STATE_EPOCHS ? (s->epochs + MAX_STATE_EPOCHS) /
                                                          MAX_STATE_EPOCHS : 1;
-    size_t ncol = sizeof run_colours / sizeof run_colours[0];
+    size_t ncol = ES_PLOT_N_SERIES;
     fputs("$P << EOD\n", f);   /* ln train loss, y, colour index; runs as blocks */
     size_t pts = 0;
     for (long r = 0; r < s->runs; r++) {
@@ -164,13 +149,13 @@ void es_plot_training_states(FILE *f, es_plot_format fmt, const char *path, cons
         snprintf(every, sizeof every, "every %ld epochs", stride);
     snprintf(what, sizeof what, "States the %ld Adam/SGD run%s visit (%s; start: open circle, "
              "end: filled)", s->runs, s->runs == 1 ? "" : "s", every);
-    figure_title(f, info, what, 0);
+    es_plot_title(f, info, what, 0);
     fputs("set xlabel 'ln training loss'\n", f);
     fprintf(f, "set ylabel '%s'\n", s->classify ? "test accuracy" : "ln test loss");
     fputs("set key off\nset palette maxcolors 8\nunset colorbox\n", f);
     fputs("set palette defined (", f);
     for (size_t k = 0; k < ncol; k++)
-        fprintf(f, "%s%zu '%s'", k ? ", " : "", k, run_colours[k]);
+        fprintf(f, "%s%zu '%s'", k ? ", " : "", k, es_plot_series[k]);
     fprintf(f, ")\nset cbrange [-0.5:%zu.5]\n", ncol - 1);
     if (pts == 0) {   /* an explicit range: gnuplot refuses to autoscale NaN only */
         fputs("set xrange [-1:1]\nset yrange [-1:1]\nplot NaN\nunset output\n", f);
