@@ -83,7 +83,12 @@ typedef struct es_config {
     double sampler_ln_f_final;
     long   sampler_max_sweeps;          /* per walker; 0 = no limit */
     double sampler_max_seconds;         /* 0 = no limit */
-    long   sampler_walkers;
+    long   sampler_walkers;             /* per window, split over the groups */
+    long   sampler_refine;              /* sub-bins per bin on continuous axes (0 = auto) */
+    long   sampler_groups;              /* independent estimates */
+    long   sampler_round_trips;         /* convergence: round trips of every walker */
+    double sampler_tolerance;           /* convergence: largest log_g_err (nats) */
+    double sampler_tolerance_mass;      /* ... over bins holding at least this share */
     long   sampler_seed;
     double sampler_step;                /* max displacement of a continuous move; 0 = auto */
     char   sampler_x[ES_CFG_STR], sampler_y[ES_CFG_STR]; /* network macro-variables */

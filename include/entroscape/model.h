@@ -68,7 +68,11 @@ typedef struct es_model {
     int dims;               /* 1: x only; 2: x and y */
     char x_variable[64];    /* name of x, e.g. "energy" */
     char y_variable[64];    /* name of y, "none" in 1-D */
+    unsigned continuous;    /* ES_AXIS_X | ES_AXIS_Y: the axis takes a continuum of values
+                             * (the sampler may refine its bins internally); 0 = discrete */
 } es_model;
+
+enum { ES_AXIS_X = 1, ES_AXIS_Y = 2 };
 
 /* Build the model that cfg names (task.name). NULL (err set, ES_ECONFIG for bad combinations). */
 es_model *es_model_create(const es_config *cfg, es_err *err);

@@ -69,12 +69,15 @@ static void show_progress(progress *pr, const es_wl_report *r, int final)
     if (pr->quiet || (!pr->tty && !r->stage_changed && !final && r->seconds < pr->last_line + 60))
         return;
     pr->last_line = r->seconds;
-    char el[32], eta[32], win[64] = "";
+    char el[32], eta[32], win[128] = "";
     es_cli_fmt_time(r->seconds, el, sizeof el);
     es_cli_fmt_time(r->eta_seconds, eta, sizeof eta);
     if (r->windows > 1)
         snprintf(win, sizeof win, "  windows %d/%d done  exch %.2f", r->windows_converged,
                  r->windows, r->exchange_rate);
+    snprintf(win + strlen(win), sizeof win - strlen(win), "  trips %llu", (unsigned long long)r->min_trips);
+    if (r->max_err >= 0)
+        snprintf(win + strlen(win), sizeof win - strlen(win), "  err %.2g", r->max_err);
     if (r->md_step > 0) /* wlmd: the Langevin proposal width, relative to the box */
         snprintf(win + strlen(win), sizeof win - strlen(win), "  step %.2g", r->md_step);
     fprintf(stderr, "%sstage %d%s  ln f %.3e  flat %.2f  sweeps %.3g  bins %ld/%ld  acc %.2f%s  %s",
@@ -236,9 +239,9 @@ int es_cmd_run(int argc, char **argv)
 
     if (!opt.quiet)
         fprintf(stderr, "entroscape %s: %s, %zu degrees of freedom, %s over %ld x %ld bins, "
-                "%ld window%s x %d walker%s, seed %ld%s%s -> %s\n", es_version(), model->ops->name,
-                model->ops->n_dof(model->ctx), es_wl_method_name(wp.method),
-                grid.x_bins, grid.y_bins, (long)wp.windows, wp.windows == 1 ? "" : "s",
+                "%d groups x %ld window%s x %d walker%s, seed %ld%s%s -> %s\n", es_version(),
+                model->ops->name, model->ops->n_dof(model->ctx), es_wl_method_name(wp.method),
+                grid.x_bins, grid.y_bins, wp.groups, (long)wp.windows, wp.windows == 1 ? "" : "s",
                 wp.walkers, wp.walkers == 1 ? "" : "s", cfg.sampler_seed,
                 opt.resume ? ", resumed from " : "", opt.resume ? opt.resume : "", out_path);
     struct sigaction sa = {0};
@@ -300,6 +303,8 @@ int es_cmd_run(int argc, char **argv)
                 out_path, dos->converged ? "converged" : "NOT converged", dos->ln_f,
                 (unsigned long long)dos->sweeps, unreached, dos->x_bins * dos->y_bins,
                 fin.max_drift);
+    if (!opt.quiet)
+        es_dos_fprint_criteria(stderr, dos, "  ");
     if (es_comm_max_long(stop_requested) && !dos->converged)
         st = es_err_set(&err, ES_EINTR, "stopped by a signal; the result so far (converged = 0) "
                         "is in %s; continue with --resume %s", out_path, ckpt_path);

@@ -1,6 +1,7 @@
 /* dos.c: the density-of-states container: allocation, convergence history, normalisation. */
 #include "entroscape/dos.h"
 
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,8 @@ void es_dos_free(es_dos *d)
     free(d->windows);
     free(d->exchange_tried);
     free(d->exchange_accepted);
+    free(d->log_g_err);
+    free(d->log_g_groups);
     free(d);
 }
 
@@ -113,4 +116,119 @@ void es_dos_normalize(es_dos *d)
     for (size_t k = 0; k < n; k++)
         if (isfinite(d->log_g[k]))
             d->log_g[k] -= shift;
+}
+
+es_status es_dos_alloc_groups(es_dos *d, size_t n_groups, es_err *err)
+{
+    size_t n = d->x_bins * d->y_bins;
+    free(d->log_g_err);
+    free(d->log_g_groups);
+    d->n_groups = 0;
+    d->log_g_groups = NULL;
+    d->log_g_err = es_calloc(n, sizeof *d->log_g_err, "ln g errors", err); /* (x_bins, y_bins) */
+    if (!d->log_g_err)
+        return ES_ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        d->log_g_err[k] = NAN;
+    if (n_groups == 0)
+        return ES_OK;
+    if (n_groups > SIZE_MAX / n / sizeof(double))
+        return es_err_set(err, ES_ENOMEM, "too many groups (%zu)", n_groups);
+    d->log_g_groups = es_calloc(n_groups * n, sizeof(double), "group ln g", err); /* (G, bins) */
+    if (!d->log_g_groups)
+        return ES_ENOMEM;
+    for (size_t k = 0; k < n_groups * n; k++)
+        d->log_g_groups[k] = -INFINITY;
+    d->n_groups = n_groups;
+    return ES_OK;
+}
+
+/* ln sum exp over the bins of row lg that every group reached (-inf if none). */
+static double common_lse(const double *lg, const unsigned char *common, size_t n)
+{
+    double mx = -INFINITY, s = 0;
+    for (size_t k = 0; k < n; k++)
+        if (common[k] && lg[k] > mx)
+            mx = lg[k];
+    if (!isfinite(mx))
+        return mx;
+    for (size_t k = 0; k < n; k++)
+        if (common[k])
+            s += exp(lg[k] - mx);
+    return mx + log(s);
+}
+
+uint64_t es_dos_combine_groups(es_dos *d)
+{
+    const size_t n = d->x_bins * d->y_bins, G = d->n_groups;
+    if (G == 0 || !d->log_g_groups || !d->log_g_err)
+        return 0;
+    unsigned char *common = calloc(n, 1);
+    if (!common)
+        return 0;
+    uint64_t partial = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t c = 0;
+        for (size_t g = 0; g < G; g++)
+            c += isfinite(d->log_g_groups[g * n + k]) != 0;
+        common[k] = c == G;
+        partial += c > 0 && c < G;
+    }
+    for (size_t g = 0; g < G; g++) {
+        double *lg = d->log_g_groups + g * n;
+        double shift = common_lse(lg, common, n);
+        if (isfinite(shift))
+            for (size_t k = 0; k < n; k++)
+                if (isfinite(lg[k]))
+                    lg[k] -= shift;
+    }
+    for (size_t k = 0; k < n; k++) {
+        double s = 0, s2 = 0;
+        size_t c = 0;
+        for (size_t g = 0; g < G; g++) {
+            double v = d->log_g_groups[g * n + k];
+            if (isfinite(v)) {
+                s += v;
+                c++;
+            }
+        }
+        d->log_g[k] = c ? s / (double)c : -INFINITY;
+        d->log_g_err[k] = NAN;
+        if (c < 2)
+            continue;
+        double m = s / (double)c;
+        for (size_t g = 0; g < G; g++) {
+            double v = d->log_g_groups[g * n + k];
+            if (isfinite(v))
+                s2 += (v - m) * (v - m);
+        }
+        double sem = sqrt(s2 / (double)(c - 1) / (double)c);
+        d->log_g_err[k] = gsl_cdf_tdist_Pinv(0.975, (double)(c - 1)) / 1.959963984540054 * sem;
+    }
+    free(common);
+    es_dos_normalize(d);
+    return partial;
+}
+
+void es_dos_fprint_criteria(FILE *f, const es_dos *d, const char *indent)
+{
+    const es_dos_criteria *c = &d->criteria;
+    if (!c->known)
+        return;
+    fprintf(f, "%sln f          %-10.3g <= %-10.3g %s\n", indent, c->ln_f, c->ln_f_final,
+            c->ln_f <= c->ln_f_final ? "ok" : "NOT MET");
+    fprintf(f, "%sround trips   %-10llu >= %-10llu %s  (fewest of any walker, per axis)\n", indent,
+            (unsigned long long)c->round_trips, (unsigned long long)c->round_trips_target,
+            c->round_trips >= c->round_trips_target ? "ok" : "NOT MET");
+    fprintf(f, "%slargest error %-10.3g <= %-10.3g %s  (nats, %d groups, bins with >= %g of the "
+            "volume)\n", indent, c->max_err, c->tolerance,
+            c->max_err <= c->tolerance ? "ok" : "NOT MET", c->groups, c->tolerance_mass);
+    fprintf(f, "%sgroups agree  %-10llu == 0          %s  (bins reached by some groups only)\n",
+            indent, (unsigned long long)c->partial_bins, c->partial_bins == 0 ? "ok" : "NOT MET");
+    if (c->reopened)
+        fprintf(f, "%s(%llu time%s a window found a new bin late and went back to stages)\n",
+                indent, (unsigned long long)c->reopened, c->reopened == 1 ? "" : "s");
+    if (d->stop_reason[0])
+        fprintf(f, "%sstopped by    %s%s%s\n", indent, d->stop_reason, c->failed[0] ? "; not met: " : "",
+                c->failed);
 }

@@ -105,18 +105,36 @@ const es_option es_options[] = {
     ES_OPT_DOUBLE("sampler", "y_max", "1", -ES_CFG_HUGE, ES_CFG_HUGE, sampler_y_max,
                   "upper edge of the y range"),
     ES_OPT_DOUBLE("sampler", "flatness", "0.8", 0.01, 0.999, sampler_flatness,
-                  "histogram flat when min >= flatness x mean over reachable bins"),
+                  "a stage ends when min >= flatness x mean of its histogram over reached bins "
+                  "(wl, and the stages of 1/t before ln f = 1/t)"),
     ES_OPT_INT("sampler", "check_every", "0", 0, 1e9, sampler_check_every,
                "sweeps per walker between meetings (ln g averaged, flatness checked); "
                "0 = auto: enough sweeps for 1e5 moves"),
     ES_OPT_DOUBLE("sampler", "ln_f_final", "1e-6", 1e-15, 1, sampler_ln_f_final,
-                  "stop when ln f falls below this"),
+                  "convergence needs ln f <= this in every window and group"),
+    ES_OPT_INT("sampler", "refine", "0", 0, 64, sampler_refine,
+               "sub-bins per bin along each continuous axis, sampled and summed into the "
+               "grid's bins (a steep ln g inside one bin traps the walk); 0 = auto: "
+               "ceil(48 / bins), at least 4 (1-D) or 2 (2-D), at most 16"),
+    ES_OPT_INT("sampler", "groups", "4", 2, 64, sampler_groups,
+               "independent estimates (each with its own walkers, ln g and schedule): the "
+               "result is their mean, /dos/log_g_err their spread"),
+    ES_OPT_INT("sampler", "round_trips", "3", 0, 1e9, sampler_round_trips,
+               "convergence needs every walker to have gone this many times between the "
+               "lowest and highest reached bin of its window, along each axis"),
+    ES_OPT_DOUBLE("sampler", "tolerance", "0.05", 1e-9, 1e3, sampler_tolerance,
+                  "convergence needs every log_g_err <= this (nats) over bins holding at least "
+                  "tolerance_mass of the volume"),
+    ES_OPT_DOUBLE("sampler", "tolerance_mass", "0", 0, 1, sampler_tolerance_mass,
+                  "share of the volume a bin must hold for the tolerance to apply (0: every "
+                  "reached bin, the tails included)"),
     ES_OPT_INT("sampler", "max_sweeps", "0", 0, 1e15, sampler_max_sweeps,
                "stop after this many sweeps per walker (0 = no limit)"),
     ES_OPT_DOUBLE("sampler", "max_seconds", "0", 0, 1e9, sampler_max_seconds,
                   "stop after this many seconds (0 = no limit)"),
     ES_OPT_INT("sampler", "walkers", "1", 1, 4096, sampler_walkers,
-               "walkers (OpenMP threads) sharing ln g"),
+               "walkers per window, at least: split over the groups, rounded up (groups x "
+               "windows x walkers per group run as OpenMP threads)"),
     ES_OPT_INT("sampler", "seed", "1", 0, 9.2e18, sampler_seed,
                "seed of all random streams"),
     ES_OPT_DOUBLE("sampler", "step", "0", 0, 1e6, sampler_step,

@@ -110,6 +110,20 @@ static void print_dos(FILE *f, const es_dos *d)
     fprintf(f, "  %-14s%.6g\n", "final ln f:", d->ln_f);
     fprintf(f, "  %-14s%.4g (min/mean of the final histogram)\n", "flatness:", d->flatness);
     fprintf(f, "  %-14s%s\n", "converged:", d->converged ? "yes" : "no");
+    es_dos_fprint_criteria(f, d, "    ");
+    if (d->log_g_err) {
+        double mx = 0, sum = 0;
+        size_t n = 0;
+        for (size_t b = 0; b < d->x_bins * d->y_bins; b++)
+            if (d->log_g_err[b] >= 0) {
+                mx = d->log_g_err[b] > mx ? d->log_g_err[b] : mx;
+                sum += d->log_g_err[b];
+                n++;
+            }
+        fprintf(f, "  %-14smean %.3g, largest %.3g nats over %zu bins (/dos/log_g_err, from %zu "
+                "independent groups)\n", "ln g error:", n ? sum / (double)n : NAN, mx, n,
+                d->n_groups);
+    }
     fprintf(f, "  %-14s%" PRIu64 " per walker\n", "sweeps:", d->sweeps);
     fprintf(f, "  %-14s%" PRIu64 "\n", "moves:", d->moves);
     fprintf(f, "  %-14s%d\n", "walkers:", d->walkers);

@@ -158,6 +158,8 @@ es_dos *es_h5_read_dos_file(hid_t file, const char *path, es_err *err)
         st = read_convergence(g, d, path, err);
     if (st == ES_OK)
         st = es_h5_read_windows(g, d, path, err);
+    if (st == ES_OK)
+        st = es_h5_read_errors(g, d, path, err);
     free(xc);
     free(yc);
     es_h5_close(g);

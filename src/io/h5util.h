@@ -121,6 +121,12 @@ es_status es_h5_attach_dim(hid_t dset, const char *dset_name, hid_t scale, unsig
 
 /* /dos/windows: replica-exchange diagnostics of d (nothing when d->n_windows == 0). */
 es_status es_h5_write_windows(hid_t dos, const es_dos *d, const char *path, es_err *err);
+/* /dos/log_g_err, /dos/log_g_groups (dimensions x and y attached), /dos/criteria and the
+ * stop_reason attribute (h5errors.c); each only when d has it. Reading leaves absent ones
+ * as they are (d->criteria.known = 0). */
+es_status es_h5_write_errors(hid_t dos, hid_t x, hid_t y, const es_dos *d, const char *path,
+                             es_err *err);
+es_status es_h5_read_errors(hid_t dos, es_dos *d, const char *path, es_err *err);
 es_status es_h5_read_windows(hid_t dos, es_dos *d, const char *path, es_err *err);
 
 #endif

@@ -400,7 +400,8 @@ static es_status write_dos_group(es_h5 *h, const es_dos *d, es_err *err)
                                    "/dos/histogram", err)) != ES_OK ||
         (st = write_dos_attrs(g, d, path, err)) != ES_OK ||
         (st = write_convergence(g, d, path, err)) != ES_OK ||
-        (st = es_h5_write_windows(g, d, path, err)) != ES_OK) {
+        (st = es_h5_write_windows(g, d, path, err)) != ES_OK ||
+        (st = es_h5_write_errors(g, x, y, d, path, err)) != ES_OK) {
         /* st and err already say what failed */
     }
 done:

@@ -733,6 +733,8 @@ es_model *es_network_create(const es_config *cfg, es_err *err)
     model->ops = &network_ops;
     model->ctx = m;
     model->dims = sh->use_test ? 2 : 1;
+    model->continuous = (sh->need_loss[NET_TRAIN] ? ES_AXIS_X : 0u) |
+                        (sh->need_loss[NET_TEST] || sh->my == NET_M_SACC ? ES_AXIS_Y : 0u);
     snprintf(model->x_variable, sizeof model->x_variable, "%s", xname);
     snprintf(model->y_variable, sizeof model->y_variable, "%s", yname);
     shared_release(sh);  /* the instance holds it now */

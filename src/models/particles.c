@@ -219,6 +219,7 @@ es_model *es_particles_create(long n, long split, es_potential pot, double bound
     m->ops = &particles_ops;
     m->ctx = p;
     m->dims = split > 0 ? 2 : 1;
+    m->continuous = split > 0 ? ES_AXIS_X | ES_AXIS_Y : ES_AXIS_X;
     const char *name = pot == ES_POT_SQUARE ? "mean_square" : "mean_abs";
     snprintf(m->x_variable, sizeof m->x_variable, "%s%s", name, split > 0 ? "_x" : "");
     snprintf(m->y_variable, sizeof m->y_variable, "%s", split > 0 ? "mean_y" : "none");

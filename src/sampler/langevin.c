@@ -286,7 +286,8 @@ es_status es_walker_approach_md(es_walker *w, const es_grid *g, const es_span *s
 }
 
 void es_walker_run_md(es_walker *w, const es_grid *g, const es_span *span, uint64_t steps,
-                      double ln_f, uint64_t one_over_t_steps, long reached)
+                      double ln_f, uint64_t one_over_t_steps, long reached,
+                      const unsigned char *edge)
 {
     const es_model_ops *ops = w->model->ops;
     void *ctx = w->model->ctx;
@@ -345,6 +346,8 @@ void es_walker_run_md(es_walker *w, const es_grid *g, const es_span *span, uint6
             w->x = x;
             w->y = y;
             acc++;
+            if (edge && edge[nb])
+                es_walker_edge(w, edge[nb]);
         } else {
             memcpy(p, md->w0, n * sizeof *p);
         }

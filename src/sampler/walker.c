@@ -26,6 +26,7 @@ es_walker *es_walker_alloc(const es_model *proto, long nbins, uint64_t seed, uin
     w->model->ops->randomize(w->model->ctx, w->rng);
     w->model->ops->observe(w->model->ctx, &w->x, &w->y);
     w->bin = -1;
+    w->end[0] = w->end[1] = -1;
     return w;
 }
 
@@ -110,7 +111,8 @@ es_status es_walker_approach(es_walker *w, const es_grid *g, const es_span *span
 }
 
 void es_walker_run(es_walker *w, const es_grid *g, const es_span *span, uint64_t sweeps,
-                   double ln_f, uint64_t one_over_t_moves, long reached)
+                   double ln_f, uint64_t one_over_t_moves, long reached,
+                   const unsigned char *edge)
 {
     const uint64_t n = w->model->ops->n_dof(w->model->ctx);
     double *restrict lg = w->ln_g;
@@ -118,6 +120,8 @@ void es_walker_run(es_walker *w, const es_grid *g, const es_span *span, uint64_t
     long cur = w->bin;
     double cx = w->x, cy = w->y;
     uint64_t acc = 0;
+    if (cur >= 0 && lg[cur] == -INFINITY) /* nothing reached yet: this walker's own frame */
+        lg[cur] = 0.0;
     for (uint64_t s = 0; s < sweeps; s++) {
         if (one_over_t_moves > 0)
             ln_f = (double)reached / (double)(one_over_t_moves + s * n);
@@ -125,6 +129,8 @@ void es_walker_run(es_walker *w, const es_grid *g, const es_span *span, uint64_t
             double x = cx, y = cy;
             if (wk_propose(w, &x, &y) == ES_OK) {
                 long b = es_grid_bin_in(g, span, x, y);
+                if (b >= 0 && lg[b] == -INFINITY) /* first seen: start from where we stand */
+                    lg[b] = lg[cur];
                 double d = b >= 0 ? lg[cur] - lg[b] : -INFINITY;
                 int ok = b >= 0 && (d >= 0 || gsl_rng_uniform(w->rng) < exp(d));
                 wk_decide(w, ok);
@@ -133,6 +139,8 @@ void es_walker_run(es_walker *w, const es_grid *g, const es_span *span, uint64_t
                     cx = x;
                     cy = y;
                     acc++;
+                    if (edge && edge[b])
+                        es_walker_edge(w, edge[b]);
                 }
             } else {
                 w->model->ops->reject(w->model->ctx);

@@ -6,6 +6,7 @@
 #include "entroscape/grid.h"
 #include "entroscape/model.h"
 #include <gsl/gsl_rng.h>
+#include <stdint.h>
 
 /* Wang-Landau dynamics (langevin.c): a walker's time step, kernel and gradient buffers. */
 typedef struct es_md {
@@ -38,7 +39,28 @@ typedef struct es_walker {
     int64_t replica;       /* id of the configuration this walker carries (swaps with it) */
     int64_t last_end;      /* replica exchange: -1 none yet, 0 lowest window, 1 highest */
     es_md *md;             /* Wang-Landau dynamics, or NULL (single-parameter moves) */
+    int8_t end[2];         /* per axis: -1 no end reached yet, 0 lowest reached index, 1 highest */
+    uint64_t trips[2];     /* per axis: round trips lowest -> highest -> lowest of its window */
 } es_walker;
+
+/* Edge flags of a bin (es_walker_run's `edge` array): the bin lies on the lowest / highest
+ * index reached so far along x or y inside the walker's window. */
+enum { ES_EDGE_XLO = 1, ES_EDGE_XHI = 2, ES_EDGE_YLO = 4, ES_EDGE_YHI = 8 };
+
+/* Count a visit to a bin with edge flags e (round trips along each axis). */
+static inline void es_walker_edge(es_walker *w, unsigned e)
+{
+    for (int a = 0; a < 2; a++) {
+        unsigned lo = e >> (2 * a) & 1u, hi = e >> (2 * a) & 2u;
+        if (lo) {
+            if (w->end[a] == 1)
+                w->trips[a]++;
+            w->end[a] = 0;
+        } else if (hi && w->end[a] == 0) {
+            w->end[a] = 1;
+        }
+    }
+}
 
 /* A walker for stream `index` of `seed`, its model cloned from proto and drawn uniformly. */
 es_walker *es_walker_alloc(const es_model *proto, long nbins, uint64_t seed, uint64_t index,
@@ -52,9 +74,13 @@ es_status es_walker_approach(es_walker *w, const es_grid *g, const es_span *span
 
 /* Run `sweeps` sweeps of Wang-Landau moves inside span on the private ln g with modification
  * factor ln_f, or, when one_over_t_moves > 0, ln f = reached / (moves so far), with moves so
- * far starting at one_over_t_moves and `reached` bins. ln_f = 0 samples without updating. */
+ * far starting at one_over_t_moves and `reached` bins. ln_f = 0 samples without updating.
+ * A bin whose private ln g is -inf has not been reached yet: the first time the walker
+ * proposes it, it starts from the ln g of the bin the walker stands in.
+ *   edge (nbins) edge flags (ES_EDGE_*) for round-trip counting, or NULL */
 void es_walker_run(es_walker *w, const es_grid *g, const es_span *span, uint64_t sweeps,
-                   double ln_f, uint64_t one_over_t_moves, long reached);
+                   double ln_f, uint64_t one_over_t_moves, long reached,
+                   const unsigned char *edge);
 
 /* Wang-Landau dynamics (w->md set; the model has params and gradient): walk into the grid
  * by descending the distance to it (backtracking steps along its gradient, random steps when
@@ -64,7 +90,8 @@ void es_walker_run(es_walker *w, const es_grid *g, const es_span *span, uint64_t
 es_status es_walker_approach_md(es_walker *w, const es_grid *g, const es_span *span,
                                 uint64_t max_steps, es_err *err);
 void es_walker_run_md(es_walker *w, const es_grid *g, const es_span *span, uint64_t steps,
-                      double ln_f, uint64_t one_over_t_steps, long reached);
+                      double ln_f, uint64_t one_over_t_steps, long reached,
+                      const unsigned char *edge);
 /* Scale dt so that the mean Metropolis-Hastings acceptance probability of the steps since
  * the last call approaches target (burn-in and, while ln g is rough, every meeting before
  * the 1/t phase). */

@@ -8,6 +8,7 @@
 #include "window.h"
 #include "wl_impl.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,12 @@ es_status es_wl_params_from_config(es_wl_params *p, const es_config *cfg, const 
     p->ln_f_final = cfg->sampler_ln_f_final;
     p->max_sweeps = (uint64_t)cfg->sampler_max_sweeps;
     p->max_seconds = cfg->sampler_max_seconds;
-    p->walkers = (int)cfg->sampler_walkers;
+    p->groups = (int)cfg->sampler_groups;
+    p->walkers = (int)((cfg->sampler_walkers + p->groups - 1) / p->groups);
+    p->refine[0] = p->refine[1] = (int)cfg->sampler_refine;
+    p->round_trips = (uint64_t)cfg->sampler_round_trips;
+    p->tolerance = cfg->sampler_tolerance;
+    p->tolerance_mass = cfg->sampler_tolerance_mass;
     p->seed = (uint64_t)cfg->sampler_seed;
     p->approach_sweeps = 100000;
     p->windows = (int)cfg->sampler_windows;
@@ -140,6 +146,7 @@ void es_wl_free(es_wl *wl)
     for (int k = 0; wl->win && k < wl->nwin; k++)
         es_window_free_arrays(&wl->win[k]);
     free(wl->win);
+    free(wl->ubin);
     free(wl->all);
     free(wl->owner);
     free(wl->ex_tried);
@@ -159,19 +166,46 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
                    model->ops->name);
         return NULL;
     }
-    if (p->walkers < 1 || p->windows < 1 || p->windows > ES_WL_MAX_WINDOWS ||
-        !(p->ln_f_final > 0) || !(p->ln_f_initial > p->ln_f_final) || n_dof < 1) {
-        es_err_set(err, ES_ECONFIG, "Wang-Landau: need walkers >= 1, 1 <= windows <= %d and "
-                   "0 < ln_f_final < ln_f_initial", ES_WL_MAX_WINDOWS);
+    const int groups = p->groups > 0 ? p->groups : ES_WL_GROUPS;
+    if (p->walkers < 1 || p->windows < 1 || groups < 1 ||
+        (long)p->windows * groups > ES_WL_MAX_WINDOWS || !(p->ln_f_final > 0) ||
+        !(p->ln_f_initial > p->ln_f_final) || n_dof < 1) {
+        es_err_set(err, ES_ECONFIG, "Wang-Landau: need walkers >= 1, groups >= 1, 1 <= windows "
+                   "x groups <= %d and 0 < ln_f_final < ln_f_initial", ES_WL_MAX_WINDOWS);
         return NULL;
     }
     es_wl *wl = es_calloc(1, sizeof *wl, "Wang-Landau run", err);
     if (!wl)
         return NULL;
     wl->p = *p;
-    wl->g = *g;
+    wl->p.groups = groups;
+    if (!(wl->p.tolerance > 0))
+        wl->p.tolerance = ES_WL_TOLERANCE;
+    wl->gu = *g;
+    for (int a = 0; a < 2; a++) { /* sub-bins (auto: see ES_WL_REFINE_*) */
+        long bins = a ? g->y_bins : g->x_bins;
+        int cont = (model->continuous >> a) & 1u && (a == 0 || g->dims == 2);
+        long r = p->refine[a];
+        if (r <= 0) {
+            long lo = g->dims == 2 ? ES_WL_REFINE_MIN_2D : ES_WL_REFINE_MIN_1D;
+            r = (ES_WL_REFINE_TOTAL + bins - 1) / bins;
+            r = r < lo ? lo : r > ES_WL_REFINE_MAX ? ES_WL_REFINE_MAX : r;
+        }
+        wl->p.refine[a] = cont ? (int)r : 1;
+    }
+    if (es_grid_init(&wl->g, g->dims, g->x_bins * wl->p.refine[0], g->x_min, g->x_max,
+                     g->y_bins * wl->p.refine[1], g->y_min, g->y_max, err) != ES_OK) {
+        free(wl);
+        return NULL;
+    }
     wl->proto = model;
-    wl->nbins = es_grid_nbins(g);
+    wl->nbins = es_grid_nbins(&wl->g);
+    if (!(wl->ubin = es_calloc((size_t)wl->nbins, sizeof(long), "user bins", err))) {
+        free(wl);
+        return NULL;
+    }
+    for (long b = 0; b < wl->nbins; b++)
+        wl->ubin[b] = es_wl_user_bin(wl, b);
     /* Meetings cost a thread barrier: keep segments at >= ~1e5 moves unless told otherwise. */
     wl->check_every = p->check_every > 0 ? p->check_every : (ES_WL_AUTO_MOVES + n_dof - 1) / n_dof;
     if (md) { /* a Langevin step moves every parameter: it is one move, and one sweep */
@@ -183,16 +217,19 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
     }
     wl->n_dof = n_dof;
     wl->exchange_every = p->exchange_every > 0 ? p->exchange_every : wl->check_every;
-    wl->nwin = p->windows;
+    wl->nspan = p->windows;
+    wl->ngroups = groups;
+    wl->nwin = p->windows * groups;
+    wl->max_err = NAN;
 
     es_span spans[ES_WL_MAX_WINDOWS];
     es_status st = ES_OK;
     if (p->n_spans > 0)
         memcpy(spans, p->spans, (size_t)p->n_spans * sizeof *spans);
-    else if (wl->nwin == 1)
+    else if (wl->nspan == 1)
         spans[0] = (es_span){p->window_axis, 0, p->window_axis ? g->y_bins : g->x_bins};
     else
-        st = equal_spans(p->window_axis, p->window_axis ? g->y_bins : g->x_bins, wl->nwin,
+        st = equal_spans(p->window_axis, p->window_axis ? g->y_bins : g->x_bins, wl->nspan,
                          p->overlap, spans, err);
     /* Windows are spread over MPI ranks in contiguous blocks; walkers live with their window. */
     wl->rank = es_comm_rank();
@@ -218,10 +255,15 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
     }
     for (int k = 0; k < wl->nwin; k++) {
         es_window *w = &wl->win[k];
-        if (es_window_init(w, spans[k], wl->nbins, p->walkers, err) != ES_OK) {
+        es_span sp = spans[k % wl->nspan];
+        sp.lo *= wl->p.refine[sp.axis];
+        sp.hi *= wl->p.refine[sp.axis];
+        if (es_window_init(w, sp, wl->nbins, wl->ubin, es_grid_nbins(&wl->gu), p->walkers,
+                           err) != ES_OK) {
             es_wl_free(wl);
             return NULL;
         }
+        w->group = k / wl->nspan;
         w->ln_f = w->ln_f_last = p->ln_f_initial;
         for (int j = 0; j < p->walkers && es_wl_local(wl, k); j++) {
             uint64_t idx = (uint64_t)k * (uint64_t)p->walkers + (uint64_t)j;
@@ -272,15 +314,16 @@ static es_status sync_windows(es_wl *wl, es_err *err)
             wl->win[k].bins[j] = wl->win[k].walkers[j]->bin;
     if (wl->size == 1)
         return ES_OK;
-    const size_t nb = (size_t)wl->nbins, W = (size_t)wl->p.walkers, head = 8;
+    const size_t nb = (size_t)wl->nbins, W = (size_t)wl->p.walkers, head = 10;
     double *buf = malloc((head + 2 * nb + W) * sizeof(double));
     if (!buf)
         return es_err_set(err, ES_ENOMEM, "out of memory synchronising windows");
     for (int k = 0; k < wl->nwin; k++) {
         es_window *w = &wl->win[k];
         if (es_wl_local(wl, k)) {
-            double h[8] = {(double)w->n_reached, w->converged, w->ln_f, w->ln_f_last, w->flatness,
-                           w->phase, w->changed, (double)w->n_stages};
+            double h[10] = {(double)w->n_reached, w->converged, w->ln_f, w->ln_f_last, w->flatness,
+                            w->phase, w->changed, (double)w->n_stages, w->ln_f_switch,
+                            (double)w->reopened};
             memcpy(buf, h, sizeof h);
             memcpy(buf + head, w->ln_g, nb * sizeof(double));
             for (size_t b = 0; b < nb; b++)
@@ -297,6 +340,8 @@ static es_status sync_windows(es_wl *wl, es_err *err)
             w->flatness = buf[4];
             w->phase = (int)buf[5];
             w->changed = (int)buf[6];
+            w->ln_f_switch = buf[8];
+            w->reopened = (uint64_t)buf[9];
             memcpy(w->ln_g, buf + head, nb * sizeof(double));
             for (size_t b = 0; b < nb; b++)
                 w->reached[b] = buf[head + nb + b] != 0;
@@ -308,19 +353,23 @@ static es_status sync_windows(es_wl *wl, es_err *err)
     return ES_OK;
 }
 
+/* Replicas that went from the lowest window of their group to the highest and back. */
 static void track_round_trips(es_wl *wl)
 {
-    if (wl->nwin < 2)
+    if (wl->nspan < 2)
         return;
-    es_window *lo = &wl->win[0], *hi = &wl->win[wl->nwin - 1];
-    for (int j = 0; es_wl_local(wl, 0) && j < lo->n_walkers; j++) {
-        if (lo->walkers[j]->last_end == 1)
-            wl->round_trips++; /* counted on window 0's rank only */
-        lo->walkers[j]->last_end = 0;
+    for (int gr = 0; gr < wl->ngroups; gr++) {
+        int k0 = gr * wl->nspan, k1 = k0 + wl->nspan - 1;
+        es_window *lo = &wl->win[k0], *hi = &wl->win[k1];
+        for (int j = 0; es_wl_local(wl, k0) && j < lo->n_walkers; j++) {
+            if (lo->walkers[j]->last_end == 1)
+                wl->round_trips++; /* counted on the lowest window's rank only */
+            lo->walkers[j]->last_end = 0;
+        }
+        for (int j = 0; es_wl_local(wl, k1) && j < hi->n_walkers; j++)
+            if (hi->walkers[j]->last_end == 0)
+                hi->walkers[j]->last_end = 1;
     }
-    for (int j = 0; es_wl_local(wl, wl->nwin - 1) && j < hi->n_walkers; j++)
-        if (hi->walkers[j]->last_end == 0)
-            hi->walkers[j]->last_end = 1;
 }
 
 es_status es_wl_start(es_wl *wl, es_err *err)
@@ -342,7 +391,7 @@ es_status es_wl_start(es_wl *wl, es_err *err)
             if (wl->p.burn_in > 0) { /* tune dt in 20 rounds without accumulating, then freeze */
                 uint64_t round = ((uint64_t)wl->p.burn_in + 19) / 20;
                 for (int k = 0; k < 20; k++) {
-                    es_walker_run_md(wk, &wl->g, span, round, 0.0, 0, 0);
+                    es_walker_run_md(wk, &wl->g, span, round, 0.0, 0, 0, NULL);
                     es_walker_md_adapt(wk, wl->p.target_acceptance);
                 }
                 es_walker_refresh(wk, &wl->g, span);
@@ -357,7 +406,7 @@ es_status es_wl_start(es_wl *wl, es_err *err)
         if (wl->p.burn_in > 0 && wk->model->ops->adapt) {
             uint64_t round = ((uint64_t)wl->p.burn_in + 19) / 20;
             for (int k = 0; k < 20; k++) {
-                es_walker_run(wk, &wl->g, span, round, 0.0, 0, 0);
+                es_walker_run(wk, &wl->g, span, round, 0.0, 0, 0, NULL);
                 wk->model->ops->adapt(wk->model->ctx, wl->p.target_acceptance);
             }
             es_walker_refresh(wk, &wl->g, span);
@@ -472,6 +521,109 @@ static void exchange_pair(es_wl *wl, int k, unsigned char *out, unsigned char *i
     }
 }
 
+
+/* ---------------------------------------------------------------- groups and criteria */
+
+/* Each group's windows stitched into one ln g (d->log_g_groups), then combined into d->log_g
+ * and d->log_g_err. Returns ES_OK with *partial = bins some but not all groups reached. */
+static es_status group_estimates(const es_wl *wl, es_dos *d, uint64_t *partial, es_err *err)
+{
+    es_status st = es_dos_alloc_groups(d, (size_t)wl->ngroups, err);
+    const size_t nu = d->x_bins * d->y_bins;
+    unsigned char *reached = st == ES_OK ? es_calloc((size_t)wl->nbins, 1, "reached bins", err)
+                                         : NULL;
+    double *lg = reached ? es_calloc((size_t)wl->nbins, sizeof *lg, "stitched ln g", err) : NULL;
+    double *mx = lg ? es_calloc(nu, sizeof *mx, "sub-bin maxima", err) : NULL;
+    if (!mx) {
+        free(reached);
+        free(lg);
+        return st == ES_OK ? ES_ENOMEM : st;
+    }
+    for (int gr = 0; gr < wl->ngroups && st == ES_OK; gr++) {
+        st = es_stitch(&wl->g, &wl->win[gr * wl->nspan], wl->nspan, lg, reached, err);
+        /* sum the sub-bins of each user bin: ln sum exp around their maximum */
+        double *out = d->log_g_groups + (size_t)gr * nu;
+        for (size_t u = 0; u < nu; u++)
+            mx[u] = -INFINITY;
+        for (long b = 0; b < wl->nbins; b++)
+            if (reached[b] && lg[b] > mx[es_wl_user_bin(wl, b)])
+                mx[es_wl_user_bin(wl, b)] = lg[b];
+        for (size_t u = 0; u < nu; u++)
+            out[u] = 0.0;
+        for (long b = 0; b < wl->nbins; b++)
+            if (reached[b])
+                out[es_wl_user_bin(wl, b)] += exp(lg[b] - mx[es_wl_user_bin(wl, b)]);
+        for (size_t u = 0; u < nu; u++)
+            out[u] = isfinite(mx[u]) ? mx[u] + log(out[u]) : -INFINITY;
+    }
+    free(reached);
+    free(lg);
+    free(mx);
+    if (st == ES_OK)
+        *partial = es_dos_combine_groups(d);
+    return st;
+}
+
+/* Largest error over the bins that hold at least tolerance_mass of the volume (log_g
+ * normalised); NaN if some such bin has no error (fewer than 2 groups reached it). */
+static double max_error(const es_dos *d, double mass)
+{
+    double mx = 0;
+    const double lm = mass > 0 ? log(mass) : -INFINITY;
+    for (size_t b = 0; b < d->x_bins * d->y_bins; b++)
+        if (isfinite(d->log_g[b]) && d->log_g[b] >= lm) {
+            if (!(d->log_g_err[b] >= 0))
+                return NAN;
+            if (d->log_g_err[b] > mx)
+                mx = d->log_g_err[b];
+        }
+    return mx;
+}
+
+/* Fewest round trips of any walker of this rank, over the axes along which its window has
+ * reached more than one index (UINT64_MAX if no such axis). */
+static uint64_t local_min_trips(const es_wl *wl)
+{
+    uint64_t mt = UINT64_MAX;
+    for (int k = wl->win_lo; k < wl->win_hi; k++) {
+        const es_window *w = &wl->win[k];
+        unsigned axes = 0;
+        for (long b = 0; b < wl->nbins; b++)
+            axes |= w->edge[b];
+        for (int j = 0; j < w->n_walkers; j++)
+            for (int a = 0; a < 2; a++)
+                if ((axes >> (2 * a)) & 3u && w->walkers[j]->trips[a] < mt)
+                    mt = w->walkers[j]->trips[a];
+    }
+    return mt;
+}
+
+/* After a meeting: measure the criteria; wl->converged when all hold. The same on every rank
+ * (windows are synchronised; trips reduced). */
+static es_status check_criteria(es_wl *wl, es_err *err)
+{
+    uint64_t mt = local_min_trips(wl);
+    long neg = -(long)(mt > (uint64_t)LONG_MAX ? LONG_MAX : mt);
+    wl->min_trips = (uint64_t)(-es_comm_max_long(neg));
+    int lnf = 1;
+    for (int k = 0; k < wl->nwin; k++)
+        lnf &= wl->win[k].converged;
+    wl->converged = 0;
+    if (!lnf || wl->min_trips < wl->p.round_trips)
+        return ES_OK;
+    es_dos *d = es_dos_alloc((size_t)wl->gu.x_bins, (size_t)wl->gu.y_bins, err);
+    if (!d)
+        return err->status;
+    uint64_t partial = 0;
+    es_status st = group_estimates(wl, d, &partial, err);
+    if (st == ES_OK) {
+        wl->max_err = max_error(d, wl->p.tolerance_mass);
+        wl->converged = partial == 0 && wl->max_err <= wl->p.tolerance && wl->ngroups > 1;
+    }
+    es_dos_free(d);
+    return st;
+}
+
 /* ---------------------------------------------------------------- the loop */
 
 static double now_seconds(const es_wl *wl) { return es_seconds() - wl->t0; }
@@ -484,7 +636,7 @@ es_status es_wl_advance(es_wl *wl, es_err *err)
     const es_wl_params *p = &wl->p;
     uint64_t ce = (uint64_t)wl->check_every, xe = (uint64_t)wl->exchange_every;
     uint64_t next = (wl->sweeps / ce + 1) * ce;
-    if (wl->nwin > 1 && (wl->sweeps / xe + 1) * xe < next)
+    if (wl->nspan > 1 && (wl->sweeps / xe + 1) * xe < next)
         next = (wl->sweeps / xe + 1) * xe;
     if (p->max_sweeps > 0 && next > p->max_sweeps)
         next = p->max_sweeps;
@@ -497,16 +649,22 @@ es_status es_wl_advance(es_wl *wl, es_err *err)
     for (int i = 0; i < wl->n_all; i++) {
         es_window *w = win_of(wl, i);
         es_walker *wk = wl->all[i];
-        uint64_t t_moves = w->phase == 2 && !w->converged ? wl->sweeps * (uint64_t)wl->n_dof : 0;
+        uint64_t t_moves = w->phase == 2 ? wl->sweeps * (uint64_t)wl->n_dof : 0;
         memcpy(wk->ln_g, w->ln_g, (size_t)wl->nbins * sizeof(double));
         memset(wk->hist, 0, (size_t)wl->nbins * sizeof(uint64_t));
         if (wk->md) {
-            es_walker_run_md(wk, &wl->g, &w->span, seg, w->ln_f, t_moves, w->n_reached);
+            /* the kernel and the slopes need finite values: unreached bins start level with
+             * the lowest reached one */
+            double low = es_window_lowest(w);
+            for (long b = 0; b < wl->nbins; b++)
+                if (!w->reached[b])
+                    wk->ln_g[b] = isfinite(low) ? low : 0.0;
+            es_walker_run_md(wk, &wl->g, &w->span, seg, w->ln_f, t_moves, w->n_reached, w->edge);
             /* ln g is still rough before the 1/t phase: keep dt matched to it; frozen after */
             if (w->phase != 2)
                 es_walker_md_adapt(wk, wl->p.target_acceptance);
         } else
-            es_walker_run(wk, &wl->g, &w->span, seg, w->ln_f, t_moves, w->n_reached);
+            es_walker_run(wk, &wl->g, &w->span, seg, w->ln_f, t_moves, w->n_reached, w->edge);
         es_walker_refresh(wk, &wl->g, &w->span);
     }
     wl->sweeps += seg;
@@ -522,29 +680,33 @@ es_status es_wl_advance(es_wl *wl, es_err *err)
     double now = wl->seconds_before + now_seconds(wl);
     for (int k = wl->win_lo; k < wl->win_hi; k++) {
         es_window *w = &wl->win[k];
-        es_window_meet(w, &wl->g, wl->sweeps);
+        long found = es_window_meet(w, &wl->g, wl->sweeps);
+        es_window_edges(w, &wl->g);
         w->changed = err->status == ES_OK ? es_window_schedule(w, p, wl->sweeps, wl->n_dof, now,
-                                                               k, err) : 0;
+                                                               k, found, err) : 0;
     }
     if (es_comm_max_long(err->status != ES_OK))
         return err->status != ES_OK ? err->status
                                     : es_err_set(err, ES_ERUNTIME, "another MPI rank failed");
     if ((st = sync_windows(wl, err)) != ES_OK)
         return st;
+    if ((st = check_criteria(wl, err)) != ES_OK)
+        return st;
     wl->last_changed = 0;
     for (int k = 0; k < wl->nwin; k++) {
         wl->stages += wl->win[k].changed;
         wl->last_changed |= wl->win[k].changed;
     }
-    if (wl->nwin > 1 && wl->sweeps % xe == 0) {
+    if (wl->nspan > 1 && wl->sweeps % xe == 0) {
         unsigned char *out = malloc(walker_bytes(wl)), *in = malloc(walker_bytes(wl));
         if (!out || !in) {
             free(out);
             free(in);
             return es_err_set(err, ES_ENOMEM, "out of memory exchanging replicas");
         }
-        for (int k = (int)(wl->n_exchanges % 2); k + 1 < wl->nwin; k += 2)
-            exchange_pair(wl, k, out, in);
+        for (int gr = 0; gr < wl->ngroups; gr++)
+            for (int k = (int)(wl->n_exchanges % 2); k + 1 < wl->nspan; k += 2)
+                exchange_pair(wl, gr * wl->nspan + k, out, in);
         free(out);
         free(in);
         wl->n_exchanges++;
@@ -555,10 +717,7 @@ es_status es_wl_advance(es_wl *wl, es_err *err)
 
 int es_wl_converged(const es_wl *wl)
 {
-    for (int k = 0; k < wl->nwin; k++)
-        if (!wl->win[k].converged)
-            return 0;
-    return 1;
+    return wl->converged;
 }
 
 /* The stopping rule as this rank sees it (clocks differ between ranks). */
@@ -573,29 +732,27 @@ int es_wl_done(const es_wl *wl)
     return (int)es_comm_max_long(done_here(wl));
 }
 
-/* Seconds left, from the slowest window; < 0 when unknown. */
+/* Seconds left, from the slowest window's ln f and bounded by the budget; < 0 when unknown.
+ * (The other criteria may need longer than ln f does.) */
 static double wl_eta(const es_wl *wl, double seconds)
 {
     if (wl->sweeps == 0 || seconds <= 0)
         return -1;
     const es_wl_params *p = &wl->p;
     double rate = (double)wl->sweeps / seconds; /* sweeps per second of this invocation */
-    double eta = -1;
-    for (int k = 0; k < wl->nwin; k++) {
+    double eta = 0;
+    for (int k = 0; k < wl->nwin && eta >= 0; k++) {
         const es_window *w = &wl->win[k];
         if (w->converged)
             continue;
         double e = -1;
-        if (p->method != ES_WL_FLAT) {
+        if (p->method != ES_WL_FLAT && w->phase == 2) {
             double final_sweeps = (double)w->n_reached / p->ln_f_final / (double)wl->n_dof;
             e = (final_sweeps - (double)wl->sweeps) / rate;
-        } else if (w->last_stage_seconds > 0) {
+        } else if (p->method == ES_WL_FLAT && w->last_stage_seconds > 0) {
             e = ceil(log2(w->ln_f / p->ln_f_final)) * w->last_stage_seconds;
         }
-        if (e < 0)
-            return -1;
-        if (e > eta)
-            eta = e;
+        eta = e < 0 ? -1 : e > eta ? e : eta;
     }
     if (p->max_seconds > 0 && (eta < 0 || eta > p->max_seconds - seconds))
         eta = p->max_seconds - seconds;
@@ -613,16 +770,23 @@ void es_wl_get_report(const es_wl *wl, es_wl_report *r)
     r->sweeps = wl->sweeps;
     r->moves = wl->moves;
     r->seconds = now_seconds(wl);
-    r->nbins = wl->nbins;
+    r->nbins = es_grid_nbins(&wl->gu);
     r->windows = wl->nwin;
     r->flatness = INFINITY;
     r->phase = 2;
-    for (long b = 0; b < wl->nbins; b++)
+    long last = -1; /* sub-bins of a user bin are consecutive along y, not along x */
+    unsigned char *seen = calloc((size_t)r->nbins, 1);
+    for (long b = 0; seen && b < wl->nbins; b++)
         for (int k = 0; k < wl->nwin; k++)
             if (wl->win[k].reached[b]) {
-                r->reached++;
+                long u = es_wl_user_bin(wl, b);
+                if (u != last && !seen[u])
+                    r->reached++;
+                seen[u] = 1;
+                last = u;
                 break;
             }
+    free(seen);
     for (int k = 0; k < wl->nwin; k++) {
         const es_window *w = &wl->win[k];
         r->windows_converged += w->converged;
@@ -654,6 +818,9 @@ void es_wl_get_report(const es_wl *wl, es_wl_report *r)
         }
     }
     r->eta_seconds = done_here(wl) ? 0 : wl_eta(wl, r->seconds);
+    r->min_trips = wl->min_trips == UINT64_MAX ? 0 : wl->min_trips;
+    r->max_err = wl->max_err;
+    r->groups = wl->ngroups;
 }
 
 /* Every rank gets every window's histogram and history (for the result). */
@@ -682,23 +849,19 @@ static es_status share_histories(es_wl *wl, es_err *err)
 es_status es_wl_result(const es_wl *wl_in, es_dos *out, es_err *err)
 {
     es_wl *wl = (es_wl *)wl_in; /* histories of remote windows are cached in place */
-    if ((long)(out->x_bins * out->y_bins) != wl->nbins)
+    if ((long)(out->x_bins * out->y_bins) != es_grid_nbins(&wl->gu))
         return es_err_set(err, ES_ERUNTIME, "Wang-Landau: output grid does not match the sampler grid");
     if (share_histories(wl, err) != ES_OK)
         return err->status;
-    unsigned char *reached = es_calloc((size_t)wl->nbins, 1, "reached bins", err);
-    if (!reached)
-        return ES_ENOMEM;
-    es_status st = es_stitch(&wl->g, wl->win, wl->nwin, out->log_g, reached, err);
-    free(reached);
+    uint64_t partial = 0;
+    es_status st = group_estimates(wl, out, &partial, err);
     if (st != ES_OK)
         return st;
-    es_dos_normalize(out);
-    es_grid_edges(&wl->g, out->x_edges, out->y_edges);
-    memset(out->histogram, 0, (size_t)wl->nbins * sizeof(uint64_t));
+    es_grid_edges(&wl->gu, out->x_edges, out->y_edges);
+    memset(out->histogram, 0, out->x_bins * out->y_bins * sizeof(uint64_t));
     for (int k = 0; k < wl->nwin; k++)
         for (long b = 0; b < wl->nbins; b++)
-            out->histogram[b] += wl->win[k].hist[b];
+            out->histogram[es_wl_user_bin(wl, b)] += wl->win[k].hist[b];
 
     const es_model *m = wl->proto;
     es_wl_report r;
@@ -714,6 +877,44 @@ es_status es_wl_result(const es_wl *wl_in, es_dos *out, es_err *err)
     out->converged = es_wl_converged(wl);
     out->ln_volume = m->ops->ln_volume(m->ctx);
     out->window_axis = wl->p.window_axis;
+
+    es_dos_criteria *c = &out->criteria;
+    memset(c, 0, sizeof *c);
+    c->known = 1;
+    c->groups = wl->ngroups;
+    c->ln_f = r.ln_f;
+    c->ln_f_final = wl->p.ln_f_final;
+    c->round_trips = r.min_trips;
+    c->round_trips_target = wl->p.round_trips;
+    c->max_err = max_error(out, wl->p.tolerance_mass);
+    c->tolerance = wl->p.tolerance;
+    c->tolerance_mass = wl->p.tolerance_mass;
+    c->partial_bins = partial;
+    for (int k = 0; k < wl->nwin; k++)
+        c->reopened += wl->win[k].reopened;
+    int lnf_ok = 1;
+    for (int k = 0; k < wl->nwin; k++)
+        lnf_ok &= wl->win[k].converged;
+    char *f = c->failed;
+    size_t fs = sizeof c->failed;
+    if (!lnf_ok)
+        snprintf(f + strlen(f), fs - strlen(f), "%sln_f", *f ? " " : "");
+    if (c->round_trips < c->round_trips_target)
+        snprintf(f + strlen(f), fs - strlen(f), "%sround_trips", *f ? " " : "");
+    if (!(c->max_err <= c->tolerance))
+        snprintf(f + strlen(f), fs - strlen(f), "%stolerance", *f ? " " : "");
+    if (partial)
+        snprintf(f + strlen(f), fs - strlen(f), "%sgroups_reached", *f ? " " : "");
+    /* the criteria as they stand now (a run stopped between meetings may differ from the
+     * last check only if it was not converged) */
+    if (out->converged && *f)
+        out->converged = 0;
+    snprintf(out->stop_reason, sizeof out->stop_reason, "%s",
+             out->converged ? "converged"
+             : wl->p.max_sweeps > 0 && wl->sweeps >= wl->p.max_sweeps ? "max_sweeps"
+             : wl->p.max_seconds > 0 && now_seconds(wl) >= wl->p.max_seconds ? "max_seconds"
+             : "interrupted");
+
     if ((st = es_dos_alloc_windows(out, (size_t)wl->nwin, err)) != ES_OK)
         return st;
     free(out->stages);
@@ -728,7 +929,7 @@ es_status es_wl_result(const es_wl *wl_in, es_dos *out, es_err *err)
         out->exchange_accepted[k] = wl->ex_accepted[k];
         for (size_t i = 0; i < w->n_stages && st == ES_OK; i++)
             st = es_dos_add_stage(out, w->stages[i], err);
-        if (!w->converged && st == ES_OK) /* where the unconverged window stands now */
+        if (!out->converged && st == ES_OK) /* where the window stands now */
             st = es_dos_add_stage(out, (es_dos_stage){wl->sweeps, w->ln_f, w->flatness, now, k},
                                   err);
     }

@@ -11,11 +11,18 @@
 #define ES_WL_EXCHANGE_STREAM 0x5ca1ab1e00000000ULL
 
 struct es_wl {
-    es_wl_params p;
-    es_grid g;
+    es_wl_params p;              /* refine[] resolved (>= 1) */
+    es_grid g;                   /* the sampled grid: the user's, each bin cut into refine[] */
+    es_grid gu;                  /* the user's grid, on which results are reported */
+    long *ubin;                  /* (nbins) user-grid bin of each sampled bin */
     const es_model *proto;
     long n_dof, nbins, check_every, exchange_every;
     int nwin, nthreads, started;
+    int ngroups, nspan;          /* nwin = ngroups * nspan: window k is span k % nspan of group
+                                  * k / nspan; groups never exchange */
+    int converged;               /* every criterion held at the last meeting */
+    double max_err;              /* largest per-bin error at the last check (NaN before) */
+    uint64_t min_trips;          /* fewest round trips of any walker at the last meeting */
     es_window *win;              /* (nwin) all windows; walkers only in the local ones */
     es_walker **all;             /* (local windows * walkers) window-major, for parallel loops */
     int n_all;
@@ -29,6 +36,13 @@ struct es_wl {
     double acceptance, max_drift;
     int stages, last_changed;
 };
+
+/* The user-grid bin of sampled bin b. */
+static inline long es_wl_user_bin(const es_wl *wl, long b)
+{
+    long ix = b / wl->g.y_bins, iy = b % wl->g.y_bins;
+    return ix / wl->p.refine[0] * wl->gu.y_bins + iy / wl->p.refine[1];
+}
 
 /* Whether window k lives on this rank. */
 static inline int es_wl_local(const es_wl *wl, int k) { return k >= wl->win_lo && k < wl->win_hi; }

@@ -9,7 +9,9 @@
 
 /* Layout numbers a checkpoint must match. */
 enum { META_NWIN, META_WALKERS, META_NBINS, META_NDOF, META_STATE, META_RNG, META_SWEEPS,
-       META_MOVES, META_NEX, META_TRIPS, META_STAGES, META_N };
+       META_MOVES, META_NEX, META_TRIPS, META_STAGES, META_GROUPS, META_N };
+/* Per window and per walker record lengths. */
+enum { WIN_F64 = 6, WIN_U64 = 7, WALKER_I64 = 9 };
 
 static size_t state_size(const es_wl *wl)
 {
@@ -27,6 +29,7 @@ static es_status pack_local(const es_wl *wl, es_records *rs, es_err *err)
         [META_STATE] = state_size(wl), [META_RNG] = gsl_rng_size(wl->ex_rng),
         [META_SWEEPS] = wl->sweeps, [META_MOVES] = wl->moves, [META_NEX] = wl->n_exchanges,
         [META_TRIPS] = wl->round_trips, [META_STAGES] = (uint64_t)wl->stages,
+        [META_GROUPS] = (uint64_t)wl->ngroups,
     };
     double seconds = wl->seconds_before + (es_seconds() - wl->t0);
     double fmeta[2] = {seconds, wl->max_drift};
@@ -51,13 +54,14 @@ static es_status pack_local(const es_wl *wl, es_records *rs, es_err *err)
         ADD(name, ES_REC_U64, wl->nbins, w->hist);
         snprintf(name, sizeof name, "w%d/reached", k);
         ADD(name, ES_REC_U8, wl->nbins, w->reached);
-        double f[5] = {w->ln_f, w->ln_f_last, w->flatness, w->stage_t0, w->last_stage_seconds};
-        uint64_t u[6] = {(uint64_t)w->phase, (uint64_t)w->converged, w->stage_start,
-                         w->last_found, (uint64_t)w->n_reached, w->n_stages};
+        double f[WIN_F64] = {w->ln_f, w->ln_f_last, w->flatness, w->stage_t0,
+                             w->last_stage_seconds, w->ln_f_switch};
+        uint64_t u[WIN_U64] = {(uint64_t)w->phase, (uint64_t)w->converged, w->stage_start,
+                               w->last_found, (uint64_t)w->n_reached, w->n_stages, w->reopened};
         snprintf(name, sizeof name, "w%d/f64", k);
-        ADD(name, ES_REC_F64, 5, f);
+        ADD(name, ES_REC_F64, WIN_F64, f);
         snprintf(name, sizeof name, "w%d/u64", k);
-        ADD(name, ES_REC_U64, 6, u);
+        ADD(name, ES_REC_U64, WIN_U64, u);
         for (size_t i = 0; i < w->n_stages && st == ES_OK; i++) {
             double sf[3] = {w->stages[i].ln_f, w->stages[i].flatness, w->stages[i].seconds};
             uint64_t su[2] = {w->stages[i].sweeps, (uint64_t)w->stages[i].window};
@@ -74,12 +78,13 @@ static es_status pack_local(const es_wl *wl, es_records *rs, es_err *err)
             snprintf(name, sizeof name, "w%d/walker%d/rng", k, j);
             ADD(name, ES_REC_U8, gsl_rng_size(wk->rng), gsl_rng_state(wk->rng));
             double wf[4] = {wk->x, wk->y, wk->max_drift, wk->md ? wk->md->dt : 0.0};
-            int64_t wi[5] = {wk->bin, (int64_t)wk->accepted, (int64_t)wk->tried, wk->replica,
-                             wk->last_end};
+            int64_t wi[WALKER_I64] = {wk->bin, (int64_t)wk->accepted, (int64_t)wk->tried,
+                                      wk->replica, wk->last_end, wk->end[0], wk->end[1],
+                                      (int64_t)wk->trips[0], (int64_t)wk->trips[1]};
             snprintf(name, sizeof name, "w%d/walker%d/f64", k, j);
             ADD(name, ES_REC_F64, 4, wf);
             snprintf(name, sizeof name, "w%d/walker%d/i64", k, j);
-            ADD(name, ES_REC_I64, 5, wi);
+            ADD(name, ES_REC_I64, WALKER_I64, wi);
         }
     }
 #undef ADD
@@ -145,10 +150,11 @@ static es_status unpack_check(es_wl *wl, const es_records *rs, es_err *err)
         return st;
     if (meta[META_NWIN] != (uint64_t)wl->nwin || meta[META_WALKERS] != (uint64_t)wl->p.walkers ||
         meta[META_NBINS] != (uint64_t)wl->nbins || meta[META_NDOF] != (uint64_t)wl->n_dof ||
-        meta[META_STATE] != state_size(wl) || meta[META_RNG] != gsl_rng_size(wl->ex_rng))
+        meta[META_STATE] != state_size(wl) || meta[META_RNG] != gsl_rng_size(wl->ex_rng) ||
+        meta[META_GROUPS] != (uint64_t)wl->ngroups)
         return es_err_set(err, ES_EDATA, "checkpoint layout differs from this run: %llu windows "
-                          "x %llu walkers, %llu bins, %llu degrees of freedom (this run: %d x %d, "
-                          "%ld, %ld)", (unsigned long long)meta[META_NWIN],
+                          "(all groups) x %llu walkers, %llu bins, %llu degrees of freedom (this "
+                          "run: %d x %d, %ld, %ld)", (unsigned long long)meta[META_NWIN],
                           (unsigned long long)meta[META_WALKERS], (unsigned long long)meta[META_NBINS],
                           (unsigned long long)meta[META_NDOF], wl->nwin, wl->p.walkers, wl->nbins,
                           wl->n_dof);
@@ -162,9 +168,9 @@ static es_status unpack_check(es_wl *wl, const es_records *rs, es_err *err)
     if (!scratch)
         return err->status;
     for (int k = 0; k < wl->nwin && st == ES_OK; k++) {
-        uint64_t u[6];
+        uint64_t u[WIN_U64];
         snprintf(name, sizeof name, "w%d/u64", k);
-        if ((st = es_records_copy(rs, name, ES_REC_U64, 6, u, err)) != ES_OK)
+        if ((st = es_records_copy(rs, name, ES_REC_U64, WIN_U64, u, err)) != ES_OK)
             break;
         const char *arr[3] = {"ln_g", "hist", "reached"};
         es_rec_type ty[3] = {ES_REC_F64, ES_REC_U64, ES_REC_U8};
@@ -174,7 +180,7 @@ static es_status unpack_check(es_wl *wl, const es_records *rs, es_err *err)
         }
         snprintf(name, sizeof name, "w%d/f64", k);
         if (st == ES_OK)
-            st = need(rs, name, ES_REC_F64, 5, err);
+            st = need(rs, name, ES_REC_F64, WIN_F64, err);
         for (uint64_t i = 0; i < u[5] && st == ES_OK; i++) {
             snprintf(name, sizeof name, "w%d/stage%llu/f64", k, (unsigned long long)i);
             if ((st = need(rs, name, ES_REC_F64, 3, err)) == ES_OK) {
@@ -195,7 +201,7 @@ static es_status unpack_check(es_wl *wl, const es_records *rs, es_err *err)
                 st = need(rs, name, ES_REC_F64, 4, err);
             snprintf(name, sizeof name, "w%d/walker%d/i64", k, j);
             if (st == ES_OK)
-                st = need(rs, name, ES_REC_I64, 5, err);
+                st = need(rs, name, ES_REC_I64, WALKER_I64, err);
         }
     }
     es_model_free(scratch);
@@ -263,8 +269,8 @@ static es_status unpack_apply(es_wl *wl, const es_records *rs, es_err *err)
                     gsl_rng_state(wl->ex_rng), err);
     for (int k = 0; k < wl->nwin; k++) {
         es_window *w = &wl->win[k];
-        double f[5];
-        uint64_t u[6];
+        double f[WIN_F64];
+        uint64_t u[WIN_U64];
         snprintf(name, sizeof name, "w%d/ln_g", k);
         es_records_copy(rs, name, ES_REC_F64, (size_t)wl->nbins, w->ln_g, err);
         snprintf(name, sizeof name, "w%d/hist", k);
@@ -272,14 +278,16 @@ static es_status unpack_apply(es_wl *wl, const es_records *rs, es_err *err)
         snprintf(name, sizeof name, "w%d/reached", k);
         es_records_copy(rs, name, ES_REC_U8, (size_t)wl->nbins, w->reached, err);
         snprintf(name, sizeof name, "w%d/f64", k);
-        es_records_copy(rs, name, ES_REC_F64, 5, f, err);
+        es_records_copy(rs, name, ES_REC_F64, WIN_F64, f, err);
         snprintf(name, sizeof name, "w%d/u64", k);
-        es_records_copy(rs, name, ES_REC_U64, 6, u, err);
+        es_records_copy(rs, name, ES_REC_U64, WIN_U64, u, err);
         w->ln_f = f[0];
         w->ln_f_last = f[1];
         w->flatness = f[2];
         w->stage_t0 = f[3];
         w->last_stage_seconds = f[4];
+        w->ln_f_switch = f[5];
+        w->reopened = u[6];
         w->phase = (int)u[0];
         w->converged = (int)u[1];
         w->stage_start = u[2];
@@ -302,7 +310,7 @@ static es_status unpack_apply(es_wl *wl, const es_records *rs, es_err *err)
         for (int j = 0; es_wl_local(wl, k) && j < w->n_walkers; j++) {
             es_walker *wk = w->walkers[j];
             double wf[4];
-            int64_t wi[5];
+            int64_t wi[WALKER_I64];
             snprintf(name, sizeof name, "w%d/walker%d/state", k, j);
             wk->model->ops->load_state(wk->model->ctx, es_records_get(rs, name)->data, err);
             snprintf(name, sizeof name, "w%d/walker%d/rng", k, j);
@@ -310,7 +318,7 @@ static es_status unpack_apply(es_wl *wl, const es_records *rs, es_err *err)
             snprintf(name, sizeof name, "w%d/walker%d/f64", k, j);
             es_records_copy(rs, name, ES_REC_F64, 4, wf, err);
             snprintf(name, sizeof name, "w%d/walker%d/i64", k, j);
-            es_records_copy(rs, name, ES_REC_I64, 5, wi, err);
+            es_records_copy(rs, name, ES_REC_I64, WALKER_I64, wi, err);
             wk->x = wf[0];
             wk->y = wf[1];
             wk->max_drift = wf[2];
@@ -321,15 +329,26 @@ static es_status unpack_apply(es_wl *wl, const es_records *rs, es_err *err)
             wk->tried = (uint64_t)wi[2];
             wk->replica = wi[3];
             wk->last_end = wi[4];
+            wk->end[0] = (int8_t)wi[5];
+            wk->end[1] = (int8_t)wi[6];
+            wk->trips[0] = (uint64_t)wi[7];
+            wk->trips[1] = (uint64_t)wi[8];
         }
     }
     for (int k = 0; k < wl->nwin; k++) /* every rank knows where each walker stands */
         for (int j = 0; j < wl->p.walkers; j++) {
-            int64_t wi[5];
+            int64_t wi[WALKER_I64];
             snprintf(name, sizeof name, "w%d/walker%d/i64", k, j);
-            if (es_records_copy(rs, name, ES_REC_I64, 5, wi, err) == ES_OK)
+            if (es_records_copy(rs, name, ES_REC_I64, WALKER_I64, wi, err) == ES_OK)
                 wl->win[k].bins[j] = (long)wi[0];
         }
+    for (int k = 0; k < wl->nwin; k++) {
+        es_window *w = &wl->win[k];
+        es_window_edges(w, &wl->g);
+        for (long b = 0; b < wl->nbins; b++)
+            if (w->reached[b])
+                w->ureached[w->ubin[b]] = 1;
+    }
     wl->started = 1;
     return ES_OK;
 }
