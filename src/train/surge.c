@@ -1,0 +1,309 @@
+/* surge.c: Surge-Collapse training: collapse (per-tensor magnitude pruning to an exact
+ * count), surge (re-admission of pruned weights), the mask that holds pruned weights at zero,
+ * perpendicular gradients, and hidden-layer activation entropy. See surge.h. */
+#include "entroscape/surge.h"
+#include "entroscape/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ES_SURGE_TWO_PI 6.283185307179586476925286766559
+
+/* A weight (or gradient) magnitude with its index, for sorting. */
+typedef struct es_surge_key {
+    double a;
+    size_t i;
+} es_surge_key;
+
+/* Ascending a, then ascending index: a total order, so the result never depends on qsort. */
+static int es_surge_cmp(const void *pa, const void *pb)
+{
+    const es_surge_key *x = pa, *y = pb;
+    if (x->a != y->a)
+        return x->a < y->a ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+int es_surge_on_p(const es_surge_params *p)
+{
+    return p && p->collapse_every > 0;
+}
+
+es_surge *es_surge_alloc(const nn_net *net, const es_surge_params *p, es_err *err)
+{
+    es_surge *s = es_calloc(1, sizeof *s, "surge-collapse state", err);
+    if (!s)
+        return NULL;
+    s->p = *p;
+    s->n_params = net->n_params;
+    size_t nt = 0, big = 1, n_act = es_act_layers(net, NULL);
+    for (size_t l = 0; l < net->n_layers; l++)
+        if (net->layers[l].w_count) {
+            nt++;
+            if (net->layers[l].w_count > big)
+                big = net->layers[l].w_count;
+        }
+    s->n_tensors = nt;
+    s->off = es_calloc(nt ? nt : 1, sizeof *s->off, "surge tensors", err);
+    s->cnt = es_calloc(nt ? nt : 1, sizeof *s->cnt, "surge tensors", err);
+    s->feed = es_calloc(nt ? nt : 1, sizeof *s->feed, "surge tensors", err);
+    s->mask = es_calloc(net->n_params ? net->n_params : 1, 1, "surge mask", err);
+    s->gsave = es_calloc(net->n_params ? net->n_params : 1, sizeof *s->gsave, "surge gradient",
+                         err);
+    s->idx = es_calloc(big, sizeof(es_surge_key), "surge scratch", err);
+    if (!s->off || !s->cnt || !s->feed || !s->mask || !s->gsave || !s->idx) {
+        es_surge_free(s);
+        return NULL;
+    }
+    memset(s->mask, 1, net->n_params);
+    size_t k = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const nn_layer *L = &net->layers[l];
+        if (!L->w_count)
+            continue;
+        s->off[k] = L->w_offset;
+        s->cnt[k] = L->w_count;
+        /* the first activation layer after l, else the last one */
+        size_t a = 0, feed = n_act ? n_act - 1 : 0;
+        for (size_t j = 0; j < net->n_layers; j++) {
+            nn_kind kd = net->layers[j].kind;
+            if (kd != NN_RELU && kd != NN_TANH && kd != NN_SILU)
+                continue;
+            if (j > l) {
+                feed = a;
+                break;
+            }
+            a++;
+        }
+        s->feed[k++] = feed;
+    }
+    return s;
+}
+
+void es_surge_free(es_surge *s)
+{
+    if (!s)
+        return;
+    free(s->off);
+    free(s->cnt);
+    free(s->feed);
+    free(s->mask);
+    free(s->gsave);
+    free(s->idx);
+    free(s);
+}
+
+/* Round-half-up count of frac x n, clamped to [0, n]. */
+static size_t es_surge_count(double frac, size_t n)
+{
+    double c = floor(frac * (double)n + 0.5);
+    return c <= 0 ? 0 : c >= (double)n ? n : (size_t)c;
+}
+
+void es_surge_collapse(es_surge *s, double *w, struct es_optim *opt, const double *frac)
+{
+    es_surge_key *key = (es_surge_key *)s->idx;   /* (largest tensor) */
+    for (size_t k = 0; k < s->n_tensors; k++) {
+        size_t off = s->off[k], n = s->cnt[k];
+        size_t prune = es_surge_count(frac ? frac[k] : s->p.sparsity, n);
+        for (size_t i = 0; i < n; i++)
+            key[i] = (es_surge_key){.a = s->mask[off + i] ? fabs(w[off + i]) : 0.0, .i = i};
+        qsort(key, n, sizeof *key, es_surge_cmp);
+        for (size_t r = 0; r < n; r++) {
+            size_t i = off + key[r].i;
+            s->mask[i] = r >= prune;
+            if (r < prune) {
+                w[i] = 0.0;
+                if (opt) {
+                    opt->m[i] = 0.0;
+                    if (opt->v)
+                        opt->v[i] = 0.0;
+                }
+            }
+        }
+    }
+}
+
+size_t es_surge_regrow(es_surge *s, double *w, const double *g, gsl_rng *rng,
+                       const double *frac)
+{
+    es_surge_key *key = (es_surge_key *)s->idx;   /* (largest tensor) */
+    size_t total = 0;
+    for (size_t k = 0; k < s->n_tensors; k++) {
+        size_t off = s->off[k], n = s->cnt[k], m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!s->mask[off + i])
+                key[m++] = (es_surge_key){.a = g ? -fabs(g[off + i]) : 0.0, .i = i};
+        size_t take = es_surge_count(frac ? frac[k] : s->p.regrow, m);
+        if (take == 0)
+            continue;
+        if (s->p.regrow_gradient && g) {
+            qsort(key, m, sizeof *key, es_surge_cmp);   /* largest |g| first */
+        } else {
+            for (size_t r = 0; r < take; r++) {          /* partial Fisher-Yates */
+                size_t j = r + (size_t)gsl_rng_uniform_int(rng, (unsigned long)(m - r));
+                es_surge_key t = key[r];
+                key[r] = key[j];
+                key[j] = t;
+            }
+        }
+        for (size_t r = 0; r < take; r++) {
+            size_t i = off + key[r].i;
+            s->mask[i] = 1;
+            w[i] = 0.0;
+            if (s->p.regrow_noise) {   /* Box-Muller: randist clashes with cblas.h elsewhere */
+                double u1 = gsl_rng_uniform_pos(rng), u2 = gsl_rng_uniform(rng);
+                w[i] = s->p.noise_scale * sqrt(-2.0 * log(u1)) * cos(ES_SURGE_TWO_PI * u2);
+            }
+        }
+        total += take;
+    }
+    return total;
+}
+
+void es_surge_release(es_surge *s)
+{
+    memset(s->mask, 1, s->n_params);
+}
+
+void es_surge_before_step(es_surge *s, double *g)
+{
+    s->step++;
+    s->pending_surge = s->p.surge_every > 0 && s->step % s->p.surge_every == 0;
+    if (s->pending_surge && s->p.regrow_gradient)
+        memcpy(s->gsave, g, s->n_params * sizeof *g);
+    for (size_t i = 0; i < s->n_params; i++)
+        if (!s->mask[i])
+            g[i] = 0.0;
+}
+
+/* Per-tensor fractions under adapt = entropy: base scaled by `factor` where the entropy of
+ * the tensor's layer is above (above = 1) or below (above = 0) the band; capped at cap. */
+static void es_surge_adapt(const es_surge *s, const double *H, double base, double factor,
+                           int above, double cap, double *frac)
+{
+    for (size_t k = 0; k < s->n_tensors; k++) {
+        double h = H[s->feed[k]];
+        int out = above ? h > s->p.entropy_high : h < s->p.entropy_low;
+        frac[k] = out ? base * factor : base;
+        if (frac[k] > cap)
+            frac[k] = cap;
+    }
+}
+
+void es_surge_after_step(es_surge *s, double *w, struct es_optim *opt, gsl_rng *rng,
+                         const double *H)
+{
+    for (size_t i = 0; i < s->n_params; i++)
+        if (!s->mask[i])
+            w[i] = 0.0;
+    int adapt = s->p.adapt_entropy && H && s->n_tensors <= 64;
+    double frac[64] = {0};
+    if (s->p.collapse_every > 0 && s->step % s->p.collapse_every == 0) {
+        if (adapt)
+            es_surge_adapt(s, H, s->p.sparsity, 1.5, 1, 0.999, frac);
+        es_surge_collapse(s, w, opt, adapt ? frac : NULL);
+    }
+    if (s->pending_surge) {
+        if (adapt)
+            es_surge_adapt(s, H, s->p.regrow, 2.0, 0, 1.0, frac);
+        es_surge_regrow(s, w, s->p.regrow_gradient ? s->gsave : NULL, rng, adapt ? frac : NULL);
+        s->pending_surge = 0;
+    }
+}
+
+double es_surge_sparsity(const nn_net *net, const double *w)
+{
+    size_t zeros = 0, total = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const nn_layer *L = &net->layers[l];
+        for (size_t i = 0; i < L->w_count; i++)
+            zeros += w[L->w_offset + i] == 0.0;
+        total += L->w_count;
+    }
+    return total ? (double)zeros / (double)total : 0.0;
+}
+
+void es_orthograd_tensor(const double *w, double *g, size_t n)
+{
+    double wg = 0, ww = 0, gg = 0;
+    for (size_t i = 0; i < n; i++) {
+        wg += w[i] * g[i];
+        ww += w[i] * w[i];
+        gg += g[i] * g[i];
+    }
+    double c = wg / (ww + 1e-30), pp = 0;
+    for (size_t i = 0; i < n; i++) {
+        g[i] -= c * w[i];
+        pp += g[i] * g[i];
+    }
+    if (pp > 0) {
+        double scale = sqrt(gg / pp);
+        for (size_t i = 0; i < n; i++)
+            g[i] *= scale;
+    }
+}
+
+void es_orthograd(const nn_net *net, const double *w, double *g)
+{
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const nn_layer *L = &net->layers[l];
+        if (L->w_count)
+            es_orthograd_tensor(w + L->w_offset, g + L->w_offset, L->w_count);
+    }
+}
+
+/* ---- activation entropy --------------------------------------------------------------- */
+
+size_t es_act_layers(const nn_net *net, size_t *idx)
+{
+    size_t n = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        nn_kind k = net->layers[l].kind;
+        if (k == NN_RELU || k == NN_TANH || k == NN_SILU) {
+            if (idx)
+                idx[n] = l;
+            n++;
+        }
+    }
+    return n;
+}
+
+double es_binary_entropy(double q)
+{
+    if (!(q > 0.0) || !(q < 1.0))
+        return 0.0;
+    return -q * log(q) - (1.0 - q) * log1p(-q);
+}
+
+void es_act_count(const nn_net *net, const nn_acts *acts, size_t B, long *counts)
+{
+    for (size_t l = 0; l < net->n_layers; l++) {
+        nn_kind k = net->layers[l].kind;
+        if (k != NN_RELU && k != NN_TANH && k != NN_SILU)
+            continue;
+        size_t u = net->layers[l].out_size;
+        const double *out = acts->out[l];   /* (B, u) */
+        for (size_t b = 0; b < B; b++)
+            for (size_t j = 0; j < u; j++)
+                counts[j] += out[b * u + j] > 0.0;
+        counts += u;
+    }
+}
+
+void es_act_entropy(const nn_net *net, const long *counts, size_t n, double *H)
+{
+    size_t h = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        nn_kind k = net->layers[l].kind;
+        if (k != NN_RELU && k != NN_TANH && k != NN_SILU)
+            continue;
+        size_t u = net->layers[l].out_size;
+        double sum = 0;
+        for (size_t j = 0; j < u; j++)
+            sum += es_binary_entropy(n ? (double)counts[j] / (double)n : 0.0);
+        H[h++] = u ? sum / (double)u : 0.0;
+        counts += u;
+    }
+}

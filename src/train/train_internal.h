@@ -1,0 +1,15 @@
+/* train_internal.h: helpers shared by src/train files (not a public API). */
+#ifndef ENTROSCAPE_TRAIN_INTERNAL_H
+#define ENTROSCAPE_TRAIN_INTERNAL_H
+
+#include "entroscape/train.h"
+
+/* The issue 13 fields of p (orthograd, dropout, early stop, validation, [surge]) from cfg.
+ * ES_ECONFIG naming file, key and value for combinations the trainer cannot use. */
+es_status es_train_params_issue13(es_train_params *p, const es_config *cfg, es_err *err);
+
+/* s->method: a one-line account of what is on beyond the optimizer ("" for nothing). */
+void es_train_describe_method(es_sgd *s, const es_train_params *p, const nn_spec *spec,
+                              const es_config *cfg);
+
+#endif
