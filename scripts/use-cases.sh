@@ -16,9 +16,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${ES_BIN:-./entroscape}
 QUICK=${USE_CASES_QUICK:-0}
-OUT=${USE_CASES_OUT:-out/use-cases$([ "$QUICK" = 1 ] && echo -quick)}
-FIG=docs/figures/use-cases$([ "$QUICK" = 1 ] && echo -quick)
-DOC=${USE_CASES_DOC:-docs/USE-CASES$([ "$QUICK" = 1 ] && echo -QUICK).md}
+SUF=""; SUFDOC=""
+if [ "$QUICK" = 1 ]; then SUF=-quick; SUFDOC=-QUICK; fi
+OUT=${USE_CASES_OUT:-out/use-cases$SUF}
+FIG=docs/figures/use-cases$SUF
+DOC=${USE_CASES_DOC:-docs/USE-CASES$SUFDOC.md}
 THREADS=${USE_CASES_THREADS:-1}
 PY=/usr/bin/python3
 TABLE="$PY scripts/use_cases_table.py"
