@@ -11,6 +11,9 @@ activation entropy, and with --reach T the first epoch at which the mean test ac
 (and how many runs ever reach it). --ref LABEL adds the difference of each row's final test
 accuracy from that row's, with the standard error of the difference (runs independent), and a
 verdict: better / worse when the difference exceeds twice its error, else "no difference".
+--recover E (a shift at epoch E): per run, the epochs after the shift until the test accuracy
+is back within 0.01 of its value before the shift (epoch E - 1), mean +- s.e. over the runs
+that recover, and how many do; also the test accuracy right after the shift (epoch E).
 --figure draws the mean test accuracy against epoch of every
 file (gnuplot), --entropy the mean activation entropy of the first hidden layer.
 Reads with h5py (Debian python3-h5py): run with /usr/bin/python3."""
@@ -61,7 +64,7 @@ def load(path):
 
 
 def main(argv):
-    reach, figure, entropy_fig, gap, ref = None, None, None, False, None
+    reach, figure, entropy_fig, gap, ref, recover = None, None, None, False, None, None
     items = []
     i = 0
     while i < len(argv):
@@ -72,6 +75,8 @@ def main(argv):
             figure = argv[i + 1]; i += 2; continue
         if a == "--entropy":
             entropy_fig = argv[i + 1]; i += 2; continue
+        if a == "--recover":
+            recover = int(argv[i + 1]); i += 2; continue
         if a == "--ref":
             ref = argv[i + 1]; i += 2; continue
         if a == "--gap":
@@ -87,6 +92,8 @@ def main(argv):
     head += [f"act. entropy L{l + 1}" for l in range(n_hidden)]
     if ref is not None:
         head.append(f"test acc − {ref}")
+    if recover is not None:
+        head += [f"test acc at the shift (epoch {recover})", "epochs to recover (runs recovering)"]
     if reach is not None:
         head.append(f"first epoch test acc ≥ {reach:g} (runs reaching)")
     print("| " + " | ".join(head) + " |")
@@ -115,6 +122,16 @@ def main(argv):
                 verdict = ("better" if diff > 2 * err else "worse" if diff < -2 * err
                            else "no difference") if math.isfinite(err) else "?"
                 row.append(f"{diff:+.3f} ± {err:.3f} ({verdict})")
+        if recover is not None:
+            row.append(fmt(*mean_se(h[:, recover, TEST_ACC])))
+            ks = []
+            for r in range(runs):
+                pre = h[r, recover - 1, TEST_ACC]
+                after = np.nonzero(h[r, recover:, TEST_ACC] >= pre - 0.01)[0]
+                if after.size:
+                    ks.append(after[0] + 1)
+            m, se = mean_se(ks) if ks else (math.nan, math.nan)
+            row.append(f"{fmt(m, se, 1)} ({len(ks)} of {runs})")
         if reach is not None:
             m = np.nanmean(h[:, :, TEST_ACC], axis=0)
             hit = np.nonzero(m >= reach)[0]

@@ -568,6 +568,44 @@ static void test_early_stop_keeps_best(void **state)
     es_data_free(t.data);
 }
 
+static void test_shift_swaps_labels(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    /* lr 0: the network never changes, so every history row is the fixed network evaluated on
+     * the original labels before epoch 3 and on labels with classes 0 and 1 swapped from it */
+    const char *sets[] = {"task.name=arithmetic", "task.p=5", "model.hidden=8",
+                          "model.init=uniform", "model.bound=1", "train.lr=0", "train.epochs=5",
+                          "task.shift_epoch=3", NULL};
+    tsetup t;
+    assert_int_equal(tsetup_load(&t, sets, &err), ES_OK);
+    es_sgd *s = tsetup_train(&t, 1);
+    nn_net *net = nn_net_alloc(&t.spec, &err);
+    memcpy(net->params, s->final_params, s->n_params * sizeof(double));
+    es_split *sp[2] = {&t.data->train, &t.data->test};
+    double loss[2][2], acc[2][2];   /* [split][swapped] */
+    for (int k = 0; k < 2; k++) {
+        nn_acts *a = nn_acts_alloc(net, sp[k]->n, &err);
+        nn_evaluate(net, a, sp[k]->x, sp[k]->y, sp[k]->n, &loss[k][0], &acc[k][0]);
+        double *y = malloc(sp[k]->n * sizeof *y);
+        for (size_t i = 0; i < sp[k]->n; i++)
+            y[i] = sp[k]->y[i] == 0 ? 1 : sp[k]->y[i] == 1 ? 0 : sp[k]->y[i];
+        nn_evaluate(net, a, sp[k]->x, y, sp[k]->n, &loss[k][1], &acc[k][1]);
+        free(y);
+        nn_acts_free(a);
+    }
+    assert_true(loss[0][0] != loss[0][1] && loss[1][0] != loss[1][1]);   /* the swap shows */
+    for (long e = 0; e <= 5; e++) {
+        const double *row = es_sgd_row(s, 0, e);
+        int sw = e >= 3;
+        assert_true(row[ES_TRAIN_LOSS] == loss[0][sw] && row[ES_TRAIN_ACC] == acc[0][sw]);
+        assert_true(row[ES_TEST_LOSS] == loss[1][sw] && row[ES_TEST_ACC] == acc[1][sw]);
+    }
+    nn_net_free(net);
+    es_sgd_free(s);
+    es_data_free(t.data);
+}
+
 static void test_option_errors(void **state)
 {
     (void)state;
@@ -609,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_trainer_final_sparse_and_dynamics),
         cmocka_unit_test(test_same_seed_same_result),
         cmocka_unit_test(test_early_stop_keeps_best),
+        cmocka_unit_test(test_shift_swaps_labels),
         cmocka_unit_test(test_option_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

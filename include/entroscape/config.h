@@ -66,6 +66,8 @@ typedef struct es_config {
     /* [task] corruption of the training split (src/data/noise.c) */
     double task_label_noise;            /* fraction of training labels set to another class */
     double task_input_noise;            /* sd of Gaussian noise added to training inputs */
+    long   task_shift_epoch;            /* > 0: classes shift_a, shift_b swap from this epoch */
+    long   task_shift_a, task_shift_b;
     /* [model] */
     double model_bound;                 /* box half-width; NaN = auto (2/sqrt(first hidden width)) */
     char   model_arch[ES_CFG_STR];      /* mlp | cnn */

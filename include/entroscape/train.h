@@ -77,6 +77,8 @@ typedef struct es_train_params {
     long early_stop;       /* patience (epochs) on the validation loss; 0 = off */
     double validation;     /* fraction of the training split held out (its tail); 0 = none */
     es_surge_params surge; /* Surge-Collapse schedule; collapse_every = 0: off */
+    long shift_epoch;      /* > 0: classes shift_a and shift_b swap labels from this epoch */
+    long shift_a, shift_b;
 } es_train_params;
 
 /* Fill p from [train], [model] and [surge] of cfg. The box: model.bound when the config sets it

@@ -75,6 +75,13 @@ const es_option es_options[] = {
     ES_OPT_DOUBLE("task", "input_noise", "0", 0, 1e3, task_input_noise,
                   "standard deviation of Gaussian noise added once to the training inputs "
                   "(not text; from task.seed)"),
+    ES_OPT_INT("task", "shift_epoch", "0", 0, 1e9, task_shift_epoch,
+               "train: from this epoch on, classes shift_a and shift_b swap labels in both "
+               "splits (a distribution shift; 0 = none)"),
+    ES_OPT_INT("task", "shift_a", "0", 0, 1e6, task_shift_a,
+               "train: first class of the shift"),
+    ES_OPT_INT("task", "shift_b", "1", 0, 1e6, task_shift_b,
+               "train: second class of the shift"),
 
     /* [model]: the parameter space */
     ES_OPT_DOUBLE_KW("model", "bound", "1.0", 1e-12, 1e6, "auto", model_bound,

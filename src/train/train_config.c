@@ -27,6 +27,19 @@ es_status es_train_params_issue13(es_train_params *p, const es_config *cfg, es_e
         return bad(cfg, "train", "early_stop", v, "needs a validation split: set "
                    "train.validation (e.g. 0.1)", err);
     }
+    p->shift_epoch = cfg->task_shift_epoch;
+    p->shift_a = cfg->task_shift_a;
+    p->shift_b = cfg->task_shift_b;
+    if (p->shift_epoch > 0 && p->validation > 0) {
+        snprintf(v, sizeof v, "%ld", p->shift_epoch);
+        return bad(cfg, "task", "shift_epoch", v, "a shift with a validation split "
+                   "(train.validation) is not supported: leave one out", err);
+    }
+    if (p->shift_epoch > 0 && p->shift_a == p->shift_b) {
+        snprintf(v, sizeof v, "%ld", p->shift_b);
+        return bad(cfg, "task", "shift_b", v, "equals shift_a: the shift would change nothing",
+                   err);
+    }
     es_surge_params *s = &p->surge;
     memset(s, 0, sizeof *s);
     s->collapse_every = cfg->surge_collapse_every;
@@ -91,5 +104,7 @@ void es_train_describe_method(es_sgd *s, const es_train_params *p, const nn_spec
         PUT("label noise %g", cfg->task_label_noise);
     if (cfg && cfg->task_input_noise > 0)
         PUT("input noise %g", cfg->task_input_noise);
+    if (p->shift_epoch > 0)
+        PUT("classes %ld and %ld swap at epoch %ld", p->shift_a, p->shift_b, p->shift_epoch);
 #undef PUT
 }

@@ -12,4 +12,11 @@ es_status es_train_params_issue13(es_train_params *p, const es_config *cfg, es_e
 void es_train_describe_method(es_sgd *s, const es_train_params *p, const nn_spec *spec,
                               const es_config *cfg);
 
+/* view = d with its own copies of the labels (*ytr, *yte: (train.n), (test.n); the caller
+ * frees them). ES_ENOMEM (err set). */
+es_status es_shift_copy(const es_data *d, es_data *view, double **ytr, double **yte, es_err *err);
+
+/* The shift: classes a and b swap labels in both splits of view (made by es_shift_copy). */
+void es_shift_apply(es_data *view, long a, long b);
+
 #endif

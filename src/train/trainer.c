@@ -488,7 +488,15 @@ static es_status train_one(const es_train_params *p, const nn_spec *spec, const 
 {
     size_t y_width = d->classify ? 1 : d->n_out;
     run_ws w;
-    es_status st = ws_alloc(&w, p, spec, d, batch, y_width, r, err);
+    es_data shifted;
+    double *ytr = NULL, *yte = NULL;   /* this run's labels when a shift is on */
+    es_status st = ES_OK;
+    if (p->shift_epoch > 0 && (st = es_shift_copy(d, &shifted, &ytr, &yte, err)) == ES_OK)
+        d = &shifted;
+    if (st == ES_OK)
+        st = ws_alloc(&w, p, spec, d, batch, y_width, r, err);
+    else
+        memset(&w, 0, sizeof w);
     if (st == ES_OK && w.net->n_params != out->n_params)
         st = es_err_set(err, ES_ERUNTIME, "run %ld: network has %zu parameters, expected %zu", r,
                         w.net->n_params, out->n_params);
@@ -510,6 +518,8 @@ static es_status train_one(const es_train_params *p, const nn_spec *spec, const 
             report(ps, r, e, es_sgd_row(out, r, e), e == p->epochs);
             continue;
         }
+        if (e == p->shift_epoch)
+            es_shift_apply(&shifted, p->shift_a, p->shift_b);
         double t = es_seconds();
         st = epoch(&w, p, d, batch, y_width, stop);
         if (st == ES_OK && e == p->epochs)
@@ -533,6 +543,8 @@ static es_status train_one(const es_train_params *p, const nn_spec *spec, const 
         out->best_epoch[r] = stopped >= 0 ? best_epoch : p->epochs;
     }
     ws_free(&w);
+    free(ytr);
+    free(yte);
     return st;
 }
 
@@ -545,6 +557,11 @@ es_status es_train_run(const es_train_params *p, const nn_spec *spec, const es_d
     if (out->runs != p->runs || out->epochs != p->epochs)
         return es_err_set(err, ES_ERUNTIME, "result holds %ld runs x %ld epochs, training asks "
                           "for %ld x %ld", out->runs, out->epochs, p->runs, p->epochs);
+    if (p->shift_epoch > 0 && (!d->classify || p->shift_a >= (long)d->n_out ||
+                               p->shift_b >= (long)d->n_out))
+        return es_err_set(err, ES_ECONFIG, "task.shift_a = %ld, shift_b = %ld: a shift swaps two "
+                          "of the %zu classes of a classification task", p->shift_a, p->shift_b,
+                          d->n_out);
     es_data fit;
     es_split val;
     es_status vst = split_validation(p, d, &fit, &val, err);
