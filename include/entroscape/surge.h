@@ -37,6 +37,7 @@ typedef struct es_surge {
     unsigned char *mask;   /* (n_params) 1 = free, 0 = pruned (held at zero) */
     double *gsave;         /* (n_params) dense gradient of a surge step (regrow_by = gradient) */
     size_t *idx;           /* (largest tensor) scratch */
+    double *frac;          /* (n_tensors) per-tensor fractions under adapt = entropy */
     long step;             /* optimizer steps taken */
     int pending_surge;     /* a surge is due after the current step */
 } es_surge;
@@ -71,8 +72,8 @@ void es_surge_before_step(es_surge *s, double *g);
 void es_surge_after_step(es_surge *s, double *w, struct es_optim *opt, gsl_rng *rng,
                          const double *H);
 
-/* Pruned weights in tensor-order totals: number of weights at exactly zero in net's weight
- * tensors divided by their count (0 when there are none). */
+/* The fraction of net's weights (weight tensors only, not biases) at exactly zero (0 when the
+ * network has no weights). */
 double es_surge_sparsity(const nn_net *net, const double *w);
 
 /* Perpendicular gradient (Prieto et al. 2025) for each weight tensor of net: g' = g -

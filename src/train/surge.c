@@ -52,7 +52,8 @@ es_surge *es_surge_alloc(const nn_net *net, const es_surge_params *p, es_err *er
     s->gsave = es_calloc(net->n_params ? net->n_params : 1, sizeof *s->gsave, "surge gradient",
                          err);
     s->idx = es_calloc(big, sizeof(es_surge_key), "surge scratch", err);
-    if (!s->off || !s->cnt || !s->feed || !s->mask || !s->gsave || !s->idx) {
+    s->frac = es_calloc(nt ? nt : 1, sizeof *s->frac, "surge fractions", err);
+    if (!s->off || !s->cnt || !s->feed || !s->mask || !s->gsave || !s->idx || !s->frac) {
         es_surge_free(s);
         return NULL;
     }
@@ -91,6 +92,7 @@ void es_surge_free(es_surge *s)
     free(s->mask);
     free(s->gsave);
     free(s->idx);
+    free(s->frac);
     free(s);
 }
 
@@ -198,8 +200,8 @@ void es_surge_after_step(es_surge *s, double *w, struct es_optim *opt, gsl_rng *
     for (size_t i = 0; i < s->n_params; i++)
         if (!s->mask[i])
             w[i] = 0.0;
-    int adapt = s->p.adapt_entropy && H && s->n_tensors <= 64;
-    double frac[64] = {0};
+    int adapt = s->p.adapt_entropy && H;
+    double *frac = s->frac;   /* (n_tensors) */
     if (s->p.collapse_every > 0 && s->step % s->p.collapse_every == 0) {
         if (adapt)
             es_surge_adapt(s, H, s->p.sparsity, 1.5, 1, 0.999, frac);
