@@ -214,6 +214,42 @@ static void test_surge_readmits_stated_number(void **state)
     nn_net_free(net);
 }
 
+static void test_adapt_entropy_sizes(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    nn_net *net = make_net(10, 12, 7, 3, 5);   /* tensors 120, 84, 21 weights */
+    es_surge_params p = surge_defaults();
+    p.collapse_every = 1;
+    p.sparsity = 0.4;
+    p.surge_every = 1;
+    p.regrow = 0.25;
+    p.adapt_entropy = 1;
+    es_surge *s = es_surge_alloc(net, &p, &err);
+    gsl_rng *r = es_rng_alloc(1, 0, &err);
+    double *g = calloc(net->n_params, sizeof *g);
+    /* hidden layer 1 above the band (0.6), layer 2 below it (0.3): tensor 0 (feeds layer 1)
+     * collapses 1.5 x 0.4 = 0.6; tensors 1 and 2 (feed layer 2, and the output read from it)
+     * collapse 0.4 and then regrow 2 x 0.25 = 0.5 of their pruned; tensor 0 regrows 0.25 */
+    const double H[2] = {0.65, 0.1};
+    es_surge_before_step(s, g);
+    es_surge_after_step(s, net->params, NULL, r, H);
+    size_t want[3];
+    want[0] = count_of(0.6, 120) - count_of(0.25, count_of(0.6, 120));
+    want[1] = count_of(0.4, 84) - count_of(0.5, count_of(0.4, 84));
+    want[2] = count_of(0.4, 21) - count_of(0.5, count_of(0.4, 21));
+    for (size_t t = 0; t < 3; t++) {
+        size_t pruned = 0;
+        for (size_t i = 0; i < s->cnt[t]; i++)
+            pruned += !s->mask[s->off[t] + i];
+        assert_int_equal(pruned, want[t]);
+    }
+    free(g);
+    gsl_rng_free(r);
+    es_surge_free(s);
+    nn_net_free(net);
+}
+
 /* ---- orthograd ------------------------------------------------------------------------- */
 
 static void test_orthograd(void **state)
@@ -639,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_collapse_exact_count_biases_untouched),
         cmocka_unit_test(test_masked_weights_stay_zero),
         cmocka_unit_test(test_surge_readmits_stated_number),
+        cmocka_unit_test(test_adapt_entropy_sizes),
         cmocka_unit_test(test_orthograd),
         cmocka_unit_test(test_stablemax_value_and_gradient),
         cmocka_unit_test(test_label_and_input_noise),
