@@ -12,6 +12,14 @@ es_status es_train_params_issue13(es_train_params *p, const es_config *cfg, es_e
 void es_train_describe_method(es_sgd *s, const es_train_params *p, const nn_spec *spec,
                               const es_config *cfg);
 
+/* fit = d with the last round(validation x n) training samples moved into val (views, no
+ * copies); val.n = 0 without validation. ES_ECONFIG when a split would be empty. */
+es_status es_train_split_validation(const es_train_params *p, const es_data *d, es_data *fit,
+                                    es_split *val, es_err *err);
+
+/* out->n_hidden and out->act_entropy (NaN) for spec's network, if not there yet. */
+es_status es_train_dynamics_alloc(es_sgd *out, const nn_spec *spec, es_err *err);
+
 /* view = d with its own copies of the labels (*ytr, *yte: (train.n), (test.n); the caller
  * frees them). ES_ENOMEM (err set). */
 es_status es_shift_copy(const es_data *d, es_data *view, double **ytr, double **yte, es_err *err);
