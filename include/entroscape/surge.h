@@ -35,6 +35,7 @@ typedef struct es_surge {
     size_t *feed;          /* (n_tensors) hidden layer (index into the activation layers) whose
                             * entropy guides the tensor under adapt = entropy */
     unsigned char *mask;   /* (n_params) 1 = free, 0 = pruned (held at zero) */
+    double *keep;          /* (n_params) the mask as 1.0 / 0.0, for a vectorised product */
     double *gsave;         /* (n_params) dense gradient of a surge step (regrow_by = gradient) */
     size_t *idx;           /* (largest tensor) scratch */
     double *frac;          /* (n_tensors) per-tensor fractions under adapt = entropy */

@@ -16,13 +16,54 @@ typedef struct es_surge_key {
     size_t i;
 } es_surge_key;
 
-/* Ascending a, then ascending index: a total order, so the result never depends on qsort. */
-static int es_surge_cmp(const void *pa, const void *pb)
+/* x < y: ascending a, then ascending index. A total order on distinct indices, so which keys
+ * count as the smallest never depends on the selection algorithm. */
+static int es_surge_less(const es_surge_key *x, const es_surge_key *y)
 {
-    const es_surge_key *x = pa, *y = pb;
-    if (x->a != y->a)
-        return x->a < y->a ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
+    return x->a < y->a || (x->a == y->a && x->i < y->i);
+}
+
+/* Rearrange key (n, distinct indices) so that key[0 .. k) are its k smallest (in some order):
+ * Hoare's selection with a median-of-three pivot, O(n) on average; ranges of up to 8 keys
+ * are sorted by insertion. */
+static void es_surge_select(es_surge_key *key, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;   /* the boundary k lies in [lo, hi) */
+    while (k > lo && k < hi && hi - lo > 1) {
+        if (hi - lo <= 8) {
+            for (size_t a = lo + 1; a < hi; a++)
+                for (size_t b = a; b > lo && es_surge_less(&key[b], &key[b - 1]); b--) {
+                    es_surge_key t = key[b];
+                    key[b] = key[b - 1];
+                    key[b - 1] = t;
+                }
+            return;
+        }
+        size_t mid = lo + (hi - lo) / 2, last = hi - 1;
+        /* median of key[lo], key[mid], key[last] into key[mid] */
+        if (es_surge_less(&key[mid], &key[lo])) { es_surge_key t = key[mid]; key[mid] = key[lo]; key[lo] = t; }
+        if (es_surge_less(&key[last], &key[mid])) { es_surge_key t = key[mid]; key[mid] = key[last]; key[last] = t; }
+        if (es_surge_less(&key[mid], &key[lo])) { es_surge_key t = key[mid]; key[mid] = key[lo]; key[lo] = t; }
+        es_surge_key pivot = key[mid];
+        size_t i = lo, j = last;
+        for (;;) {   /* Hoare partition: [lo, j] <= pivot <= [j + 1, hi) */
+            while (es_surge_less(&key[i], &pivot))
+                i++;
+            while (es_surge_less(&pivot, &key[j]))
+                j--;
+            if (i >= j)
+                break;
+            es_surge_key t = key[i];
+            key[i] = key[j];
+            key[j] = t;
+            i++;
+            j--;
+        }
+        if (k <= j)
+            hi = j + 1;
+        else
+            lo = j + 1;
+    }
 }
 
 int es_surge_on_p(const es_surge_params *p)
@@ -53,11 +94,13 @@ es_surge *es_surge_alloc(const nn_net *net, const es_surge_params *p, es_err *er
                          err);
     s->idx = es_calloc(big, sizeof(es_surge_key), "surge scratch", err);
     s->frac = es_calloc(nt ? nt : 1, sizeof *s->frac, "surge fractions", err);
-    if (!s->off || !s->cnt || !s->feed || !s->mask || !s->gsave || !s->idx || !s->frac) {
+    s->keep = es_calloc(net->n_params ? net->n_params : 1, sizeof *s->keep, "surge mask", err);
+    if (!s->off || !s->cnt || !s->feed || !s->mask || !s->gsave || !s->idx || !s->frac ||
+        !s->keep) {
         es_surge_free(s);
         return NULL;
     }
-    memset(s->mask, 1, net->n_params);
+    es_surge_release(s);
     size_t k = 0;
     for (size_t l = 0; l < net->n_layers; l++) {
         const nn_layer *L = &net->layers[l];
@@ -93,6 +136,7 @@ void es_surge_free(es_surge *s)
     free(s->gsave);
     free(s->idx);
     free(s->frac);
+    free(s->keep);
     free(s);
 }
 
@@ -111,17 +155,19 @@ void es_surge_collapse(es_surge *s, double *w, struct es_optim *opt, const doubl
         size_t prune = es_surge_count(frac ? frac[k] : s->p.sparsity, n);
         for (size_t i = 0; i < n; i++)
             key[i] = (es_surge_key){.a = s->mask[off + i] ? fabs(w[off + i]) : 0.0, .i = i};
-        qsort(key, n, sizeof *key, es_surge_cmp);
-        for (size_t r = 0; r < n; r++) {
+        es_surge_select(key, n, prune);
+        memset(s->mask + off, 1, n);
+        for (size_t i = 0; i < n; i++)
+            s->keep[off + i] = 1.0;
+        for (size_t r = 0; r < prune; r++) {
             size_t i = off + key[r].i;
-            s->mask[i] = r >= prune;
-            if (r < prune) {
-                w[i] = 0.0;
-                if (opt) {
-                    opt->m[i] = 0.0;
-                    if (opt->v)
-                        opt->v[i] = 0.0;
-                }
+            s->mask[i] = 0;
+            s->keep[i] = 0.0;
+            w[i] = 0.0;
+            if (opt) {
+                opt->m[i] = 0.0;
+                if (opt->v)
+                    opt->v[i] = 0.0;
             }
         }
     }
@@ -141,7 +187,7 @@ size_t es_surge_regrow(es_surge *s, double *w, const double *g, gsl_rng *rng,
         if (take == 0)
             continue;
         if (s->p.regrow_gradient && g) {
-            qsort(key, m, sizeof *key, es_surge_cmp);   /* largest |g| first */
+            es_surge_select(key, m, take);   /* the take largest |g| first */
         } else {
             for (size_t r = 0; r < take; r++) {          /* partial Fisher-Yates */
                 size_t j = r + (size_t)gsl_rng_uniform_int(rng, (unsigned long)(m - r));
@@ -153,6 +199,7 @@ size_t es_surge_regrow(es_surge *s, double *w, const double *g, gsl_rng *rng,
         for (size_t r = 0; r < take; r++) {
             size_t i = off + key[r].i;
             s->mask[i] = 1;
+            s->keep[i] = 1.0;
             w[i] = 0.0;
             if (s->p.regrow_noise) {   /* Box-Muller: randist clashes with cblas.h elsewhere */
                 double u1 = gsl_rng_uniform_pos(rng), u2 = gsl_rng_uniform(rng);
@@ -167,6 +214,8 @@ size_t es_surge_regrow(es_surge *s, double *w, const double *g, gsl_rng *rng,
 void es_surge_release(es_surge *s)
 {
     memset(s->mask, 1, s->n_params);
+    for (size_t i = 0; i < s->n_params; i++)
+        s->keep[i] = 1.0;
 }
 
 void es_surge_before_step(es_surge *s, double *g)
@@ -175,9 +224,14 @@ void es_surge_before_step(es_surge *s, double *g)
     s->pending_surge = s->p.surge_every > 0 && s->step % s->p.surge_every == 0;
     if (s->pending_surge && s->p.regrow_gradient)
         memcpy(s->gsave, g, s->n_params * sizeof *g);
-    for (size_t i = 0; i < s->n_params; i++)
-        if (!s->mask[i])
-            g[i] = 0.0;
+    /* a product (vectorised) over the weight tensors only: biases are never pruned. g of a
+     * pruned weight becomes +-0, which leaves its moments and its value at +0 */
+    for (size_t k = 0; k < s->n_tensors; k++) {
+        const double *keep = s->keep + s->off[k];   /* (cnt[k]) */
+        double *gk = g + s->off[k];
+        for (size_t i = 0; i < s->cnt[k]; i++)
+            gk[i] *= keep[i];
+    }
 }
 
 /* Per-tensor fractions under adapt = entropy: base scaled by `factor` where the entropy of
@@ -197,9 +251,9 @@ static void es_surge_adapt(const es_surge *s, const double *H, double base, doub
 void es_surge_after_step(es_surge *s, double *w, struct es_optim *opt, gsl_rng *rng,
                          const double *H)
 {
-    for (size_t i = 0; i < s->n_params; i++)
-        if (!s->mask[i])
-            w[i] = 0.0;
+    /* Pruned weights need no re-zeroing: their gradient is 0 (before_step), their moments
+     * were reset at the collapse, so neither Adam(W), SGD, weight decay nor the box moves
+     * them off 0 (test_masked_weights_stay_zero checks it). */
     int adapt = s->p.adapt_entropy && H;
     double *frac = s->frac;   /* (n_tensors) */
     if (s->p.collapse_every > 0 && s->step % s->p.collapse_every == 0) {
