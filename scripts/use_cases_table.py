@@ -11,6 +11,8 @@ activation entropy, and with --reach T the first epoch at which the mean test ac
 (and how many runs ever reach it). --ref LABEL adds the difference of each row's final test
 accuracy from that row's, with the standard error of the difference (runs independent), and a
 verdict: better / worse when the difference exceeds twice its error, else "no difference".
+--pairwise: rows come in pairs (baseline, method); each method row gets the same difference
+and verdict against the row before it.
 --recover E (a shift at epoch E): per run, the epochs after the shift until the test accuracy
 is back within 0.01 of its value before the shift (epoch E - 1), mean +- s.e. over the runs
 that recover, and how many do; also the test accuracy right after the shift (epoch E).
@@ -63,8 +65,18 @@ def load(path):
     return d
 
 
+def verdict(x, y):
+    """mean(x) - mean(y) with its standard error, and better / worse beyond twice it."""
+    a, b = mean_se(x), mean_se(y)
+    diff, err = a[0] - b[0], math.hypot(a[1], b[1])
+    v = ("better" if diff > 2 * err else "worse" if diff < -2 * err
+         else "no difference") if math.isfinite(err) else "?"
+    return f"{diff:+.3f} ± {err:.3f} ({v})"
+
+
 def main(argv):
     reach, figure, entropy_fig, gap, ref, recover = None, None, None, False, None, None
+    pairwise = False
     items = []
     i = 0
     while i < len(argv):
@@ -75,6 +87,8 @@ def main(argv):
             figure = argv[i + 1]; i += 2; continue
         if a == "--entropy":
             entropy_fig = argv[i + 1]; i += 2; continue
+        if a == "--pairwise":
+            pairwise = True; i += 1; continue
         if a == "--recover":
             recover = int(argv[i + 1]); i += 2; continue
         if a == "--ref":
@@ -92,13 +106,15 @@ def main(argv):
     head += [f"act. entropy L{l + 1}" for l in range(n_hidden)]
     if ref is not None:
         head.append(f"test acc − {ref}")
+    if pairwise:
+        head.append("test acc − the row above")
     if recover is not None:
         head += [f"test acc at the shift (epoch {recover})", "epochs to recover (runs recovering)"]
     if reach is not None:
         head.append(f"first epoch test acc ≥ {reach:g} (runs reaching)")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
-    for label, path, d in items:
+    for idx, (label, path, d) in enumerate(items):
         h = d["history"]
         runs = h.shape[0]
         tr = mean_se(h[:, -1, TRAIN_ACC])
@@ -114,14 +130,12 @@ def main(argv):
             row.append(fmt(*mean_se(e[:, -1, l])) if e is not None and l < e.shape[2] else "")
         if ref is not None:
             rd = [x for x in items if x[0] == ref][0][2]["history"][:, -1, TEST_ACC]
-            a, b = mean_se(h[:, -1, TEST_ACC]), mean_se(rd)
-            if label == ref:
-                row.append("reference")
+            row.append("reference" if label == ref else verdict(h[:, -1, TEST_ACC], rd))
+        if pairwise:
+            if idx % 2 == 0:
+                row.append("baseline")
             else:
-                diff, err = a[0] - b[0], math.hypot(a[1], b[1])
-                verdict = ("better" if diff > 2 * err else "worse" if diff < -2 * err
-                           else "no difference") if math.isfinite(err) else "?"
-                row.append(f"{diff:+.3f} ± {err:.3f} ({verdict})")
+                row.append(verdict(h[:, -1, TEST_ACC], items[idx - 1][2]["history"][:, -1, TEST_ACC]))
         if recover is not None:
             row.append(fmt(*mean_se(h[:, recover, TEST_ACC])))
             ks = []
