@@ -55,11 +55,12 @@ once() { echo --set surge.collapse_every=1000000000000 --set surge.sparsity="$1"
 
 section_grokking() {
   local ep; ep=$(q 300 40)
-  train grok-adam configs/grokking-adam.ini --set train.epochs="$ep"
-  train grok-orthograd configs/grokking-orthograd.ini --set train.epochs="$ep"
-  train grok-stablemax configs/grokking-adam.ini --set train.epochs="$ep" --set model.output=stablemax
-  train grok-orthograd-stablemax configs/grokking-orthograd.ini --set train.epochs="$ep" \
-    --set model.output=stablemax
+  # quick: p = 23 (529 pairs) instead of 113, so that the smoke run takes seconds
+  local g="--set train.epochs=$ep --set task.p=$(q 113 23) --set train.batch=$(q 5108 212)"
+  train grok-adam configs/grokking-adam.ini $g
+  train grok-orthograd configs/grokking-orthograd.ini $g
+  train grok-stablemax configs/grokking-adam.ini $g --set model.output=stablemax
+  train grok-orthograd-stablemax configs/grokking-orthograd.ini $g --set model.output=stablemax
   {
     echo "## Grokking: perpendicular gradients and StableMax (Prieto et al. 2025)"
     echo
