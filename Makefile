@@ -128,6 +128,14 @@ reproduce: setup data
 bench: all
 	@scripts/bench.sh
 
+# Surge-Collapse training, every use case against its baselines (scripts/use-cases.sh; not part
+# of `make test`): writes docs/USE-CASES.md and docs/figures/use-cases/. USE_CASES_QUICK=1 for a
+# smoke run of a few minutes; USE_CASES_SECTIONS="sparse grokking" for some sections only.
+.PHONY: use-cases
+use-cases: data
+	@$(MAKE) --no-print-directory all
+	@scripts/use-cases.sh
+
 clean:
 	rm -rf $(BUILD) entroscape
 

@@ -63,6 +63,11 @@ typedef struct es_config {
     char   task_potential[ES_CFG_STR];  /* particles: square | abs */
     long   task_split;                  /* particles: parameters in x (0 = all, 1-D) */
     long   task_L;                      /* ising: lattice side */
+    /* [task] corruption of the training split (src/data/noise.c) */
+    double task_label_noise;            /* fraction of training labels set to another class */
+    double task_input_noise;            /* sd of Gaussian noise added to training inputs */
+    long   task_shift_epoch;            /* > 0: classes shift_a, shift_b swap from this epoch */
+    long   task_shift_a, task_shift_b;
     /* [model] */
     double model_bound;                 /* box half-width; NaN = auto (2/sqrt(first hidden width)) */
     char   model_arch[ES_CFG_STR];      /* mlp | cnn */
@@ -72,6 +77,9 @@ typedef struct es_config {
     long   model_embed_dim;             /* text embedding size */
     char   model_init[ES_CFG_STR];      /* uniform | kaiming */
     char   model_weights[ES_CFG_STR];   /* continuous | binary */
+    /* [model] output and biases (issue 13) */
+    char   model_output[ES_CFG_STR];    /* softmax | stablemax (classification loss) */
+    char   model_bias[ES_CFG_STR];      /* true | false */
     /* [sampler] */
     char   sampler_method[ES_CFG_STR];  /* wl | 1/t | wlmd */
     long   sampler_x_bins;
@@ -109,6 +117,22 @@ typedef struct es_config {
     char   train_optimizer[ES_CFG_STR]; /* sgd | adam */
     double train_lr, train_momentum, train_weight_decay;
     long   train_batch, train_epochs, train_runs, train_seed;
+    /* [train] gradient surgery and regularisation (issue 13) */
+    char   train_orthograd[ES_CFG_STR]; /* true | false: perpendicular gradients */
+    double train_dropout;               /* hidden-unit drop probability while training */
+    long   train_early_stop;            /* patience in epochs on the validation split; 0 = off */
+    double train_validation;            /* fraction of the training split held out */
+    /* [surge]: Surge-Collapse training (src/train/surge.c) */
+    long   surge_collapse_every;        /* optimizer steps between collapses; 0 = off */
+    double surge_sparsity;              /* fraction of each weight tensor pruned at a collapse */
+    long   surge_surge_every;           /* steps between surges; 0 = none */
+    double surge_regrow;                /* fraction of the pruned weights re-admitted at a surge */
+    char   surge_regrow_by[ES_CFG_STR]; /* random | gradient */
+    char   surge_regrow_init[ES_CFG_STR]; /* zero | noise */
+    double surge_noise_scale;           /* sd of regrown weights (regrow_init = noise) */
+    char   surge_final[ES_CFG_STR];     /* sparse | dense */
+    char   surge_adapt[ES_CFG_STR];     /* none | entropy */
+    double surge_entropy_low, surge_entropy_high; /* nats: the band adapt = entropy keeps */
     /* [output] */
     char   output_path[ES_CFG_STR];     /* "" = <config name>.h5 in the current directory */
     double output_checkpoint_every;     /* seconds; 0 = only on signals */

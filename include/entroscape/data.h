@@ -75,8 +75,16 @@ enum {
     ES_DATA_STREAM_TRAIN = 0,   /* generated training points */
     ES_DATA_STREAM_TEST = 1,    /* generated test points */
     ES_DATA_STREAM_SHUFFLE = 2, /* shuffle of a pooled dataset (pairs, CSV rows, training images) */
-    ES_DATA_STREAM_SHUFFLE_TEST = 3 /* shuffle of a separate test file (Fashion-MNIST t10k) */
+    ES_DATA_STREAM_SHUFFLE_TEST = 3, /* shuffle of a separate test file (Fashion-MNIST t10k) */
+    ES_DATA_STREAM_NOISE = 4    /* task.label_noise and task.input_noise (es_data_corrupt) */
 };
+
+/* Corrupt the training split as cfg asks (es_data_load calls it last): task.label_noise
+ * replaces exactly round(fraction x n) training labels, chosen at random, each by a class
+ * drawn uniformly from the others; task.input_noise adds N(0, sd^2) to every training input
+ * (after any standardisation). Test data are never changed. ES_ECONFIG naming the key for
+ * label noise on a regression or input noise on text. */
+es_status es_data_corrupt(es_data *d, const es_config *cfg, es_err *err);
 
 /* ---- file formats (used by the loaders; public for tests and tools) ---------------------- */
 

@@ -27,8 +27,15 @@ typedef enum nn_kind {
 
 typedef enum nn_loss_kind {
     NN_LOSS_SOFTMAX_CE,  /* targets: class index per sample; loss = mean cross-entropy (nats) */
-    NN_LOSS_MSE          /* targets: (B, out); loss = mean over samples and outputs of (y - t)^2 */
+    NN_LOSS_MSE,         /* targets: (B, out); loss = mean over samples and outputs of (y - t)^2 */
+    NN_LOSS_STABLEMAX_CE /* targets: class index; loss = mean cross-entropy of StableMax (nats) */
 } nn_loss_kind;
+
+/* True for the classification losses (targets are class indices). */
+static inline int nn_loss_classifies(nn_loss_kind k)
+{
+    return k == NN_LOSS_SOFTMAX_CE || k == NN_LOSS_STABLEMAX_CE;
+}
 
 typedef struct nn_layer {
     nn_kind kind;
@@ -99,6 +106,11 @@ typedef struct nn_acts {
                             * per output, (B, out_size); else NULL */
     double *dbuf0, *dbuf1; /* (B, max_width) gradient scratch */
     size_t n_layers;       /* of the net it was made for */
+    /* dropout (src/nn/dropout.c): NULL unless nn_acts_dropout_alloc was called */
+    double **drop;         /* (n_layers) activation layers: (B, out_size) multipliers 0 or
+                            * 1/(1-p); other layers NULL */
+    double **dropped;      /* (n_layers) activation layers: (B, out_size) out * drop */
+    int dropout_on;        /* 1: nn_forward / nn_backward apply drop (training only) */
 } nn_acts;
 
 /* Activations for batches of up to B samples (any B >= 1; a whole split is fine for an mlp,
@@ -202,8 +214,31 @@ void nn_act_backward(nn_kind kind, double *din, const double *dout, const double
  * (softmax - onehot) / B overwritten; *correct (or NULL) = argmax hits. */
 double nn_softmax_ce(double *dlogits, size_t *correct, const double *logits, const double *t,
                      size_t B, size_t n);
+/* StableMax cross-entropy over logits (B, n) with class indices t (B) (src/nn/stablemax.c):
+ * s(x) = x + 1 (x >= 0), 1/(1 - x) (x < 0); p_j = s(z_j) / sum_k s(z_k); returns the mean of
+ * -log p_t; dlogits (B, n, or NULL) = its gradient / B overwritten; *correct (or NULL) =
+ * argmax hits. NaN for a target outside [0, n). */
+double nn_stablemax_ce(double *dlogits, size_t *correct, const double *logits, const double *t,
+                       size_t B, size_t n);
+/* s(x) of StableMax. */
+double nn_stablemax_s(double x);
 /* Mean squared error mean((y - t)^2) over y, t (B, n); dy (B, n, or NULL) = 2 (y - t) / (B n). */
 double nn_mse(double *dy, const double *y, const double *t, size_t B, size_t n);
+
+/* ---- dropout (src/nn/dropout.c) ------------------------------------------------------ */
+
+/* Give acts dropout masks for every activation layer (idempotent). ES_ENOMEM (err set). */
+es_status nn_acts_dropout_alloc(const nn_net *net, nn_acts *acts, es_err *err);
+/* Free what nn_acts_dropout_alloc added (nn_acts_free calls it). */
+void nn_acts_dropout_free(nn_acts *acts);
+/* Draw fresh masks for B samples: each unit dropped with probability p, kept ones scaled by
+ * 1/(1-p), from rng (B * sum of activation widths uniforms). */
+void nn_dropout_draw(const nn_net *net, nn_acts *acts, size_t B, double p, gsl_rng *rng);
+/* Forward hook: layer i's output (n values) as the next layer sees it: out itself, or
+ * out * mask (stored in acts->dropped[i]) while dropout is on. */
+const double *nn_dropout_forward(nn_acts *acts, size_t i, const double *out, size_t n);
+/* Input of layer i as the forward saw it: x for i = 0, else layer i-1's (dropped) output. */
+const double *nn_acts_input_of(const nn_acts *acts, size_t i, const double *x);
 
 /* Threads OpenBLAS uses inside one dgemm (its own pthread pool; default: all cores, or
  * OPENBLAS_NUM_THREADS). Set 1 while several walkers call the kernels from their own threads,

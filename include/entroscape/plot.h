@@ -116,4 +116,14 @@ void es_plot_training_curves(FILE *f, es_plot_format fmt, const char *path, cons
 void es_plot_training_states(FILE *f, es_plot_format fmt, const char *path, const es_sgd *s,
                              const es_plot_info *info);
 
+/* ---- entropy dynamics (src/plot/dynamics.c, issue 13) ------------------------------------ */
+
+/* True when s holds sparsity and activation entropy (files written before them do not). */
+int es_plot_has_dynamics_p(const es_sgd *s);
+
+/* Sparsity (top) and each hidden layer's activation entropy (bottom) against epoch, mean over
+ * the runs with a +- standard error band. */
+void es_plot_training_dynamics(FILE *f, es_plot_format fmt, const char *path, const es_sgd *s,
+                               const es_plot_info *info);
+
 #endif

@@ -9,6 +9,7 @@
 #include "entroscape/config.h"
 #include "entroscape/data.h"
 #include "entroscape/nn.h"
+#include "entroscape/surge.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -70,9 +71,17 @@ typedef struct es_train_params {
                             * step and initialised inside it; 0: no box */
     char init[16];         /* nn_net_init method: "uniform" | "kaiming" */
     int threads;           /* OpenMP threads over runs; 0 = the OpenMP default */
+    /* issue 13: all off by default, and then training is exactly as without them */
+    int orthograd;         /* 1: perpendicular gradients on weight tensors (es_orthograd) */
+    double dropout;        /* hidden-unit drop probability while training; 0 = off */
+    long early_stop;       /* patience (epochs) on the validation loss; 0 = off */
+    double validation;     /* fraction of the training split held out (its tail); 0 = none */
+    es_surge_params surge; /* Surge-Collapse schedule; collapse_every = 0: off */
+    long shift_epoch;      /* > 0: classes shift_a and shift_b swap labels from this epoch */
+    long shift_a, shift_b;
 } es_train_params;
 
-/* Fill p from [train] and [model] of cfg. The box: model.bound when the config sets it
+/* Fill p from [train], [model] and [surge] of cfg. The box: model.bound when the config sets it
  * (es_config_is_set), "auto" (NaN) becoming nn_spec_bound(cfg, spec); no box otherwise.
  * ES_ECONFIG (err set) for values the trainer cannot use. */
 es_status es_train_params_from_config(es_train_params *p, const es_config *cfg,
@@ -94,9 +103,20 @@ typedef struct es_sgd {
     double step_seconds;   /* of which minibatch steps (the rest: evaluation), summed over runs */
     double *history;       /* (runs, epochs + 1, ES_N_METRICS); epoch 0 = initialisation */
     double *final_params;  /* (runs, n_params) */
+    /* entropy dynamics (issue 13) */
+    char method[256];      /* what is on beyond the optimizer ("orthograd, stablemax, surge-
+                            * collapse ...", "" for none) */
+    double *sparsity;      /* (runs, epochs + 1) fraction of weights (not biases) at zero */
+    size_t n_hidden;       /* hidden (activation) layers; 0 until es_train_run sets it */
+    double *act_entropy;   /* (runs, epochs + 1, n_hidden) mean binary entropy (nats) of the
+                            * fraction of training samples on which a unit is active; or NULL */
+    unsigned char *final_mask; /* (runs, n_params) 1 = free, 0 = pruned at the end */
+    long *best_epoch;      /* (runs) early stop: the epoch whose parameters were kept, else
+                            * the last epoch */
 } es_sgd;
 
-/* An empty result of the given shape (history NaN, parameters 0). NULL (err set) on failure. */
+/* An empty result of the given shape (history and sparsity NaN, parameters 0, masks 1, no
+ * act_entropy). NULL (err set) on failure. */
 es_sgd *es_sgd_alloc(long runs, long epochs, size_t n_params, es_err *err);
 void es_sgd_free(es_sgd *s);
 
@@ -138,6 +158,9 @@ double es_train_unigram_test_loss(const es_data *d);
 /* ---- /sgd in HDF5 (src/io/h5sgd.c) ------------------------------------------------------ */
 /* /sgd/history      float64 (run, epoch, metric)  train_loss, train_acc, test_loss, test_acc
  * /sgd/final_params float64 (run, param)
+ * /sgd/sparsity     float64 (run, epoch) fraction of weights at zero
+ * /sgd/activation_entropy float64 (run, epoch, layer) hidden layers' activation entropy (nats)
+ * /sgd/final_mask   uint8 (run, param) 1 = free, 0 = pruned; /sgd/best_epoch int64 (run)
  * /sgd/run, /sgd/epoch, /sgd/param  int64 indices; /sgd/metric string names: dimension scales
  * /sgd attrs optimizer, lr, momentum, weight_decay, batch, epochs, runs, n_params, task,
  *            dataset, arch, init, bound, seed, seconds, step_seconds, metrics, and

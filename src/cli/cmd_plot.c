@@ -30,6 +30,8 @@ static void help(void)
            "               over the runs with a 10%%-90%% band (and each run, up to 10)\n"
            "  states       the states the runs visit: ln training loss against test\n"
            "               accuracy (regression: ln test loss), one trajectory per run\n"
+           "  dynamics     (files with /sgd/sparsity) fraction of weights at zero and each\n"
+           "               hidden layer's activation entropy against epoch, mean +- s.e.\n"
            "The SGD/Adam states come from --sgd, else from RUN.h5's /analysis (entroscape\n"
            "analyze), else from RUN.h5's own /sgd. --smin N stops the colour scale at\n"
            "S - max S = -N (default: the full range). Titles name the task, the network and\n"
@@ -78,16 +80,17 @@ static int plot_history(const char *path, const char *dir, es_plot_format fmt)
 {
     es_err err = {0};
     es_sgd *s = NULL;
-    char title[512], sub[256], name[512], paths[2][4096 + 600];
+    char title[512], sub[256], name[512], paths[3][4096 + 600];
     if (es_cli_history_load(path, &s, title, sizeof title, sub, sizeof sub, &err) != ES_OK ||
         ensure_dir(dir, &err) != ES_OK) {
         es_sgd_free(s);
         return es_cli_fail(&err);
     }
     run_name(path, name, sizeof name);
-    static const char *const figs[2] = {"training", "states"};
-    const char *outs[2];
-    for (int k = 0; k < 2; k++) {
+    static const char *const figs[3] = {"training", "states", "dynamics"};
+    const char *outs[3];
+    int nf = es_plot_has_dynamics_p(s) ? 3 : 2;
+    for (int k = 0; k < nf; k++) {
         snprintf(paths[k], sizeof paths[k], "%s/%s-%s.%s", dir, name, figs[k], es_plot_ext(fmt));
         outs[k] = paths[k];
         remove(paths[k]);   /* a stale figure must not pass for a new one */
@@ -100,14 +103,16 @@ static int plot_history(const char *path, const char *dir, es_plot_format fmt)
     if (f) {
         es_plot_training_curves(f, fmt, paths[0], s, &info);
         es_plot_training_states(f, fmt, paths[1], s, &info);
+        if (nf == 3)
+            es_plot_training_dynamics(f, fmt, paths[2], s, &info);
         fclose(f);
-        st = es_plot_run(script, len, outs, 2, &err);
+        st = es_plot_run(script, len, outs, (size_t)nf, &err);
     }
     free(script);
     es_sgd_free(s);
     if (st != ES_OK)
         return es_cli_fail(&err);
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < nf; k++)
         printf("%s\n", paths[k]);
     return 0;
 }

@@ -50,6 +50,52 @@ static void num(FILE *f, int tsv, int w, double v)
         isfinite(v) ? fprintf(f, "  %*.*g", w, w - 6, v) : fprintf(f, "  %*s", w, "-");
 }
 
+/* Mean and standard error over the runs of v[r * rs] (finite values only). */
+static void run_mean_sem(const double *v, long runs, size_t rs, double *mean, double *sem)
+{
+    double s1 = 0, s2 = 0;
+    long n = 0;
+    for (long r = 0; r < runs; r++) {
+        double x = v[(size_t)r * rs];
+        if (isfinite(x)) {
+            s1 += x;
+            s2 += x * x;
+            n++;
+        }
+    }
+    *mean = n ? s1 / (double)n : NAN;
+    *sem = n > 1 ? sqrt(fmax(0, (s2 - s1 * s1 / (double)n) / (double)(n - 1)) / (double)n) : NAN;
+}
+
+/* The entropy dynamics at the table's epochs: sparsity and each hidden layer's activation
+ * entropy, mean +- standard error over the runs (files written before them: nothing). */
+static void dynamics_table(FILE *f, const es_sgd *s, const long *rows, size_t nr)
+{
+    if (!s->sparsity || !isfinite(s->sparsity[0]) || !s->act_entropy || !s->n_hidden)
+        return;
+    size_t E = (size_t)s->epochs + 1, H = s->n_hidden;
+    fprintf(f, "\nentropy dynamics: fraction of weights at zero, and per hidden layer the mean "
+            "binary entropy (nats)\nof the fraction of training samples on which a unit is "
+            "active%s%s\n%7s  %9s  %9s", s->method[0] ? "; method: " : "", s->method, "epoch",
+            "sparsity", "+-");
+    for (size_t l = 0; l < H && l < 8; l++)
+        fprintf(f, "  %7s%-2zu  %9s", "layer ", l + 1, "+-");
+    fputc('\n', f);
+    for (size_t k = 0; k < nr; k++) {
+        double m, se;
+        fprintf(f, "%7ld", rows[k]);
+        run_mean_sem(s->sparsity + rows[k], s->runs, E, &m, &se);
+        num(f, 0, 9, m);
+        num(f, 0, 9, se);
+        for (size_t l = 0; l < H && l < 8; l++) {
+            run_mean_sem(s->act_entropy + (size_t)rows[k] * H + l, s->runs, E * H, &m, &se);
+            num(f, 0, 9, m);
+            num(f, 0, 9, se);
+        }
+        fputc('\n', f);
+    }
+}
+
 void es_cli_history_table(FILE *f, const char *path, const es_sgd *s, const char *title,
                           const char *subtitle, int tsv)
 {
@@ -91,6 +137,7 @@ void es_cli_history_table(FILE *f, const char *path, const es_sgd *s, const char
         }
         fputc('\n', f);
     }
+    dynamics_table(f, s, rows, nr);
     fprintf(f, "\nfinal epoch (%ld), over the runs:\n%12s  %12s  %12s  %12s  %12s  %5s\n",
             s->epochs, "metric", "mean", "sd", "min", "max", "runs");
     for (int m = 0; m < ES_N_METRICS; m++) {

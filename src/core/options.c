@@ -68,6 +68,20 @@ const es_option es_options[] = {
                "particles: parameters averaged into x; the rest into y (0 = 1-D, x over all)"),
     ES_OPT_INT("task", "L", "16", 2, 1024, task_L,
                "ising: lattice side (L x L, periodic)"),
+    /* [task]: corrupted training data (issue 13); the test split stays clean */
+    ES_OPT_DOUBLE("task", "label_noise", "0", 0, 1, task_label_noise,
+                  "classification: fraction of training labels replaced by a different random "
+                  "class (exactly round(fraction x n), from task.seed)"),
+    ES_OPT_DOUBLE("task", "input_noise", "0", 0, 1e3, task_input_noise,
+                  "standard deviation of Gaussian noise added once to the training inputs "
+                  "(not text; from task.seed)"),
+    ES_OPT_INT("task", "shift_epoch", "0", 0, 1e9, task_shift_epoch,
+               "train: from this epoch on, classes shift_a and shift_b swap labels in both "
+               "splits (a distribution shift; 0 = none)"),
+    ES_OPT_INT("task", "shift_a", "0", 0, 1e6, task_shift_a,
+               "train: first class of the shift"),
+    ES_OPT_INT("task", "shift_b", "1", 0, 1e6, task_shift_b,
+               "train: second class of the shift"),
 
     /* [model]: the parameter space */
     ES_OPT_DOUBLE_KW("model", "bound", "1.0", 1e-12, 1e6, "auto", model_bound,
@@ -87,6 +101,12 @@ const es_option es_options[] = {
                 "continuous parameters in the box, or binary weights +-1 (no biases)"),
     ES_OPT_ENUM("model", "init", "kaiming", "uniform|kaiming", model_init,
                 "initial parameters: uniform in the box, or PyTorch's default (kaiming uniform)"),
+    /* [model]: output and biases (issue 13) */
+    ES_OPT_ENUM("model", "output", "softmax", "softmax|stablemax", model_output,
+                "classification: cross-entropy of softmax, or of StableMax (Prieto et al. 2025: "
+                "s(x) = x + 1 for x >= 0, 1/(1 - x) below)"),
+    ES_OPT_ENUM("model", "bias", "true", "true|false", model_bias,
+                "mlp and cnn layers with biases, or without"),
 
     /* [sampler]: Wang-Landau */
     ES_OPT_ENUM("sampler", "method", "1/t", "wl|1/t|wlmd", sampler_method,
@@ -206,6 +226,18 @@ const es_option es_options[] = {
                "independent runs (random streams (seed, 0), (seed, 1), ...), in parallel over threads"),
     ES_OPT_INT("train", "seed", "1", 0, 9.2e18, train_seed,
                "seed of initialisation and minibatch order"),
+    /* [train]: gradient surgery and regularisation (issue 13) */
+    ES_OPT_ENUM("train", "orthograd", "false", "false|true", train_orthograd,
+                "perpendicular gradients: per weight tensor g - (w.g / w.w) w, rescaled to |g|, "
+                "before the optimizer (biases untouched)"),
+    ES_OPT_DOUBLE("train", "dropout", "0", 0, 0.99, train_dropout,
+                  "probability of dropping a hidden unit while training (inverted dropout; "
+                  "off at evaluation)"),
+    ES_OPT_INT("train", "early_stop", "0", 0, 1e9, train_early_stop,
+               "stop a run after this many epochs without a lower validation loss and keep its "
+               "best parameters (0 = off; needs train.validation)"),
+    ES_OPT_DOUBLE("train", "validation", "0", 0, 0.9, train_validation,
+                  "fraction of the training split held out (its last samples) for early_stop"),
 
     /* [output] */
     ES_OPT_STRING("output", "path", "", output_path,
@@ -214,6 +246,33 @@ const es_option es_options[] = {
                   "seconds between checkpoints (0 = only on SIGTERM, SIGINT, SIGUSR1)"),
     ES_OPT_STRING("output", "checkpoint", "", output_checkpoint,
                   "checkpoint file (\"\" = the output path with .ckpt.h5 in place of .h5)"),
+
+    /* [surge]: Surge-Collapse training (issue 13, src/train/surge.c) */
+    ES_OPT_INT("surge", "collapse_every", "0", 0, 1e12, surge_collapse_every,
+               "optimizer steps between collapses (0 = Surge-Collapse off)"),
+    ES_OPT_DOUBLE("surge", "sparsity", "0.5", 0, 0.999, surge_sparsity,
+                  "fraction of each weight tensor set to zero at a collapse, smallest |w| first "
+                  "(biases never)"),
+    ES_OPT_INT("surge", "surge_every", "0", 0, 1e12, surge_surge_every,
+               "optimizer steps between surges (0 = none)"),
+    ES_OPT_DOUBLE("surge", "regrow", "0.3", 0, 1, surge_regrow,
+                  "fraction of the pruned weights of each tensor re-admitted at a surge"),
+    ES_OPT_ENUM("surge", "regrow_by", "random", "random|gradient", surge_regrow_by,
+                "which pruned weights a surge re-admits: random, or largest |gradient| (RigL)"),
+    ES_OPT_ENUM("surge", "regrow_init", "zero", "zero|noise", surge_regrow_init,
+                "value of re-admitted weights: 0, or N(0, noise_scale^2)"),
+    ES_OPT_DOUBLE("surge", "noise_scale", "0.1", 0, 1e3, surge_noise_scale,
+                  "standard deviation of re-admitted weights when regrow_init = noise"),
+    ES_OPT_ENUM("surge", "final", "sparse", "sparse|dense", surge_final,
+                "sparse: the last step ends with a collapse and keeps its mask; dense: the mask "
+                "is lifted at the end"),
+    ES_OPT_ENUM("surge", "adapt", "none", "none|entropy", surge_adapt,
+                "entropy: a layer whose activation entropy is above the band prunes 1.5x "
+                "sparsity, one below it regrows 2x regrow"),
+    ES_OPT_DOUBLE("surge", "entropy_low", "0.3", 0, 0.6931471805599453, surge_entropy_low,
+                  "adapt = entropy: lower edge of the band (nats, per unit at most ln 2)"),
+    ES_OPT_DOUBLE("surge", "entropy_high", "0.6", 0, 0.6931471805599453, surge_entropy_high,
+                  "adapt = entropy: upper edge of the band (nats)"),
 };
 
 const size_t es_n_options = ES_ARRAY_LEN(es_options);
@@ -227,6 +286,8 @@ const es_option_less es_option_relations[] = {
     {"sampler.y_min", "sampler.y_max", NULL, NULL, NULL},
     {"task.split", "task.n", "task.name", "particles",
      "split counts the parameters averaged into x; 0 means 1-D"},
+    {"surge.entropy_low", "surge.entropy_high", "surge.adapt", "entropy",
+     "the band adapt = entropy keeps each layer's activation entropy in"},
 };
 
 const size_t es_n_option_relations = ES_ARRAY_LEN(es_option_relations);

@@ -64,7 +64,7 @@ es_data *es_data_load(const es_config *cfg, es_err *err)
     snprintf(d->dataset, sizeof d->dataset, "%s", task_table[t].datasets[k]);
     d->y_mean = 0.0;
     d->y_std = 1.0;
-    if (task_table[t].load[k](d, cfg, err) != ES_OK) {
+    if (task_table[t].load[k](d, cfg, err) != ES_OK || es_data_corrupt(d, cfg, err) != ES_OK) {
         es_data_free(d);
         return NULL;
     }

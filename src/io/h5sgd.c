@@ -125,6 +125,69 @@ static es_status put_attrs(hid_t g, const es_sgd *s, const char *path, es_err *e
     return st;
 }
 
+/* The entropy dynamics (issue 13): /sgd/sparsity (run, epoch), /sgd/activation_entropy
+ * (run, epoch, layer), /sgd/final_mask (run, param), /sgd/best_epoch (run), the scales
+ * attached; nothing for a result without them. */
+static es_status put_dynamics(hid_t g, const es_sgd *s, hid_t run, hid_t ep, hid_t param,
+                              const char *path, es_err *err)
+{
+    if (!s->sparsity || !s->final_mask || !s->best_epoch)
+        return ES_OK;
+    hsize_t sd[2] = {(hsize_t)s->runs, (hsize_t)s->epochs + 1};
+    hsize_t md[2] = {(hsize_t)s->runs, s->n_params};
+    hsize_t bd[1] = {(hsize_t)s->runs};
+    es_status st = ES_OK;
+    hid_t sp = -1, mk = -1, be = -1, ae = -1, layer = -1;
+    static const char *const sl[2] = {"run", "epoch"}, *const ml[2] = {"run", "param"},
+                             *const al[3] = {"run", "epoch", "layer"};
+    hid_t ss[2] = {run, ep}, ms[2] = {run, param};
+    if ((sp = es_h5_write_dset(g, "sparsity", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, sd, 0,
+                               s->sparsity, path, SGD, err)) < 0 ||
+        (mk = es_h5_write_dset(g, "final_mask", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 2, md, 0,
+                               s->final_mask, path, SGD, err)) < 0 ||
+        (be = es_h5_write_dset(g, "best_epoch", H5T_STD_I64LE, H5T_NATIVE_LONG, 1, bd, 0,
+                               s->best_epoch, path, SGD, err)) < 0) {
+        st = ES_EIO;
+        goto done;
+    }
+    if ((st = attach(sp, "sparsity", 2, ss, sl, path, err)) != ES_OK ||
+        (st = attach(mk, "final_mask", 2, ms, ml, path, err)) != ES_OK ||
+        (st = attach(be, "best_epoch", 1, ss, sl, path, err)) != ES_OK ||
+        (st = es_h5_write_str_attr(sp, "long_name", "fraction of weights (not biases) at zero "
+                                   "after each epoch", path, "/sgd/sparsity", err)) != ES_OK ||
+        (st = es_h5_write_str_attr(mk, "long_name", "1 = weight free, 0 = pruned at the end",
+                                   path, "/sgd/final_mask", err)) != ES_OK ||
+        (st = es_h5_write_str_attr(be, "long_name", "epoch whose parameters were kept (early "
+                                   "stop), else the last", path, "/sgd/best_epoch", err)) !=
+            ES_OK)
+        goto done;
+    if (s->act_entropy && s->n_hidden > 0) {
+        hsize_t ad[3] = {(hsize_t)s->runs, (hsize_t)s->epochs + 1, s->n_hidden};
+        hid_t as[3] = {run, ep, -1};
+        if ((ae = es_h5_write_dset(g, "activation_entropy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                   3, ad, 0, s->act_entropy, path, SGD, err)) < 0 ||
+            (layer = put_index_scale(g, "layer", s->n_hidden, "hidden (activation) layer",
+                                     path, err)) < 0) {
+            st = ES_EIO;
+            goto done;
+        }
+        as[2] = layer;
+        if ((st = attach(ae, "activation_entropy", 3, as, al, path, err)) != ES_OK ||
+            (st = es_h5_write_str_attr(ae, "long_name", "mean over a layer's units of the binary "
+                                       "entropy (nats) of the fraction of training samples on "
+                                       "which the unit is active", path,
+                                       "/sgd/activation_entropy", err)) != ES_OK)
+            goto done;
+    }
+done:
+    es_h5_close(layer);
+    es_h5_close(ae);
+    es_h5_close(be);
+    es_h5_close(mk);
+    es_h5_close(sp);
+    return st;
+}
+
 es_status es_h5_write_sgd(es_h5 *h, const es_sgd *s, es_err *err)
 {
     if (!h)
@@ -171,7 +234,9 @@ es_status es_h5_write_sgd(es_h5 *h, const es_sgd *s, es_err *err)
             ES_OK ||
         (st = es_h5_write_str_attr(fin, "long_name", "parameters after the last epoch", path,
                                    "/sgd/final_params", err)) != ES_OK ||
-        (st = put_attrs(g, s, path, err)) != ES_OK) {
+        (st = put_attrs(g, s, path, err)) != ES_OK ||
+        (st = put_dynamics(g, s, run, ep, param, path, err)) != ES_OK ||
+        (s->method[0] && (st = put_str(g, "method", s->method, path, err)) != ES_OK)) {
         /* err says what failed */
     }
 done:
@@ -193,6 +258,44 @@ static es_status get_str(hid_t g, const char *name, char *buf, size_t size, cons
                          es_err *err)
 {
     return es_h5_read_str_attr_buf(g, name, buf, size, path, SGD, err);
+}
+
+/* The issue 13 datasets of /sgd when present (files written before them have none: sparsity
+ * stays NaN, masks 1, act_entropy NULL). */
+static es_status read_dynamics(hid_t g, es_sgd *s, const char *path, es_err *err)
+{
+    es_status st = ES_OK;
+    hsize_t sd[2] = {(hsize_t)s->runs, (hsize_t)s->epochs + 1};
+    hsize_t md[2] = {(hsize_t)s->runs, s->n_params};
+    hsize_t bd[1] = {(hsize_t)s->runs};
+    if (H5Aexists(g, "method") > 0)
+        st = get_str(g, "method", s->method, sizeof s->method, path, err);
+    if (st == ES_OK && H5Lexists(g, "sparsity", H5P_DEFAULT) > 0)
+        st = es_h5_read_dset(g, "sparsity", H5T_NATIVE_DOUBLE, 2, sd, s->sparsity, path, SGD,
+                             err);
+    if (st == ES_OK && H5Lexists(g, "final_mask", H5P_DEFAULT) > 0)
+        st = es_h5_read_dset(g, "final_mask", H5T_NATIVE_UCHAR, 2, md, s->final_mask, path, SGD,
+                             err);
+    if (st == ES_OK && H5Lexists(g, "best_epoch", H5P_DEFAULT) > 0)
+        st = es_h5_read_dset(g, "best_epoch", H5T_NATIVE_LONG, 1, bd, s->best_epoch, path, SGD,
+                             err);
+    if (st == ES_OK && H5Lexists(g, "activation_entropy", H5P_DEFAULT) > 0) {
+        int rank = 0;
+        hsize_t ad[H5S_MAX_RANK];
+        st = es_h5_dset_shape(g, "activation_entropy", H5S_MAX_RANK, &rank, ad, path, SGD, err);
+        if (st == ES_OK && (rank != 3 || ad[0] != sd[0] || ad[1] != sd[1]))
+            st = es_err_set(err, ES_EDATA, "%s: /sgd/activation_entropy is not (runs, epochs "
+                            "+ 1, layers)", path);
+        if (st == ES_OK && ad[2] > 0) {
+            s->n_hidden = (size_t)ad[2];
+            s->act_entropy = es_calloc(ad[0] * ad[1] * ad[2], sizeof *s->act_entropy,
+                                       "activation entropy", err);
+            st = s->act_entropy ? es_h5_read_dset(g, "activation_entropy", H5T_NATIVE_DOUBLE, 3,
+                                                  ad, s->act_entropy, path, SGD, err)
+                                : ES_ENOMEM;
+        }
+    }
+    return st;
 }
 
 /* Read /sgd of an open file. */
@@ -275,6 +378,8 @@ static es_sgd *read_sgd_file(hid_t file, const char *path, es_err *err)
     if (st == ES_OK && H5Aexists(g, "unigram_test_loss") > 0)
         st = es_h5_read_num_attr(g, "unigram_test_loss", H5T_NATIVE_DOUBLE,
                                  &s->unigram_test_loss, path, SGD, err);
+    if (st == ES_OK)
+        st = read_dynamics(g, s, path, err);
     es_h5_close(g);
     if (st != ES_OK) {
         es_sgd_free(s);
@@ -297,6 +402,69 @@ es_sgd *es_h5_read_sgd(const char *path, es_err *err)
 }
 
 /* ---- summary ------------------------------------------------------------------------- */
+
+/* Mean and sd over runs of v[r * stride] (finite values only); *n gets how many. */
+static void mean_sd(const double *v, long runs, size_t stride, double *mean, double *sd, long *n)
+{
+    double s1 = 0, s2 = 0;
+    long k = 0;
+    for (long r = 0; r < runs; r++) {
+        double x = v[(size_t)r * stride];
+        if (isfinite(x)) {
+            s1 += x;
+            s2 += x * x;
+            k++;
+        }
+    }
+    *n = k;
+    *mean = k ? s1 / (double)k : NAN;
+    *sd = k > 1 ? sqrt(fmax(0, (s2 - s1 * s1 / (double)k) / (double)(k - 1))) : NAN;
+}
+
+/* The method line and the entropy dynamics: sparsity and each hidden layer's activation
+ * entropy at initialisation, the middle and the end (mean +- sd over runs). */
+static void print_dynamics(const es_sgd *s, FILE *f)
+{
+    if (s->method[0])
+        fprintf(f, "  %-14s%s\n", "method:", s->method);
+    size_t E = (size_t)s->epochs + 1;
+    long at[3] = {0, s->epochs / 2, s->epochs};
+    double m, sd;
+    long n;
+    if (isfinite(s->sparsity[0])) {
+        fprintf(f, "  %-14s", "sparsity:");
+        for (int k = 0; k < 3; k++) {
+            mean_sd(s->sparsity + at[k], s->runs, E, &m, &sd, &n);
+            fprintf(f, "%sepoch %ld %.4f", k ? ", " : "", at[k], m);
+            if (n > 1)
+                fprintf(f, " +- %.2g", sd);
+        }
+        fprintf(f, "\n");
+    }
+    if (s->act_entropy && s->n_hidden) {
+        fprintf(f, "  activation entropy (nats; ln 2 = 0.693 at most), mean over runs:\n");
+        for (size_t l = 0; l < s->n_hidden; l++) {
+            fprintf(f, "    layer %-6zu", l + 1);
+            for (int k = 0; k < 3; k++) {
+                mean_sd(s->act_entropy + (size_t)at[k] * s->n_hidden + l, s->runs,
+                        E * s->n_hidden, &m, &sd, &n);
+                fprintf(f, "%sepoch %ld %.4f", k ? ", " : "", at[k], m);
+                if (n > 1)
+                    fprintf(f, " +- %.2g", sd);
+            }
+            fprintf(f, "\n");
+        }
+    }
+    int stopped = 0;
+    for (long r = 0; r < s->runs; r++)
+        stopped += s->best_epoch[r] != s->epochs;
+    if (stopped) {
+        fprintf(f, "  %-14s", "early stop:");
+        for (long r = 0; r < s->runs; r++)
+            fprintf(f, "%s%ld", r ? ", " : "kept epochs ", s->best_epoch[r]);
+        fprintf(f, "\n");
+    }
+}
 
 es_status es_h5_print_sgd(int64_t file_id, const char *path, FILE *f, es_err *err)
 {
@@ -339,6 +507,7 @@ es_status es_h5_print_sgd(int64_t file_id, const char *path, FILE *f, es_err *er
             fprintf(f, "  (%ld of %ld runs finite)", st.n, s->runs);
         fprintf(f, "\n");
     }
+    print_dynamics(s, f);
     if (!isnan(s->unigram_test_loss)) {
         double mean = es_ana_epoch_stat_of(s, s->epochs, ES_TEST_LOSS).mean;
         fprintf(f, "  %-14s%.6g nats test cross-entropy (model: %.1f%% below it)\n", "unigram:",

@@ -114,7 +114,7 @@ static es_status nn_spec_check(const nn_spec *s, es_err *err)
                           s->arch);
     if (!nn_is_activation(s->activation))
         return es_err_set(err, ES_ECONFIG, "network: activation must be relu, tanh or silu");
-    if (s->loss != NN_LOSS_SOFTMAX_CE && s->loss != NN_LOSS_MSE)
+    if (!nn_loss_classifies(s->loss) && s->loss != NN_LOSS_MSE)
         return es_err_set(err, ES_ECONFIG, "network: unknown loss %d", (int)s->loss);
     if (s->n_in == 0 || s->n_out == 0)
         return es_err_set(err, ES_ECONFIG, "network: %zu inputs and %zu outputs (both must be >= 1)",
@@ -373,6 +373,7 @@ void nn_acts_free(nn_acts *a)
 {
     if (!a)
         return;
+    nn_acts_dropout_free(a);
     for (size_t i = 0; i < a->n_layers; i++) {
         if (a->out)
             free(a->out[i]);
@@ -407,7 +408,7 @@ void nn_forward(const nn_net *net, nn_acts *acts, const double *x, size_t B)
         case NN_TANH:
         case NN_SILU: nn_act_forward(l->kind, out, in, B * l->in_size); break;
         }
-        in = out;
+        in = nn_dropout_forward(acts, i, out, B * l->out_size);
     }
 }
 
@@ -417,6 +418,8 @@ double nn_loss(const nn_net *net, const nn_acts *acts, const double *t, size_t B
     const double *logits = nn_logits(net, acts);  /* (B, n_out) */
     if (net->loss == NN_LOSS_SOFTMAX_CE)
         return nn_softmax_ce(dlogits, correct, logits, t, B, net->n_out);
+    if (net->loss == NN_LOSS_STABLEMAX_CE)
+        return nn_stablemax_ce(dlogits, correct, logits, t, B, net->n_out);
     if (correct)
         *correct = 0;
     return nn_mse(dlogits, logits, t, B, net->n_out);
@@ -428,7 +431,7 @@ void nn_backward(const nn_net *net, nn_acts *acts, const double *x, const double
     const double *dout = dlogits;  /* (B, out_size) of layer i */
     for (size_t i = net->n_layers; i-- > 0;) {
         const nn_layer *l = &net->layers[i];
-        const double *in = i ? acts->out[i - 1] : x;  /* (B, in_size) */
+        const double *in = nn_acts_input_of(acts, i, x);  /* (B, in_size) */
         const double *W = net->params + l->w_offset;
         double *dW = grad + l->w_offset;
         double *db = l->b_count ? grad + l->b_offset : NULL;
@@ -449,8 +452,14 @@ void nn_backward(const nn_net *net, nn_acts *acts, const double *x, const double
         case NN_RELU:
         case NN_TANH:
         case NN_SILU:
-            if (din)
+            if (din && acts->dropout_on && acts->drop && acts->drop[i]) {
+                const double *m = acts->drop[i];   /* (B, in_size) */
+                for (size_t k = 0; k < B * l->in_size; k++)
+                    din[k] = dout[k] * m[k];
+                nn_act_backward(l->kind, din, din, in, acts->out[i], B * l->in_size);
+            } else if (din) {
                 nn_act_backward(l->kind, din, dout, in, acts->out[i], B * l->in_size);
+            }
             break;
         }
         dout = din;
@@ -462,7 +471,7 @@ void nn_evaluate(const nn_net *net, nn_acts *acts, const double *x, const double
 {
     double total = 0.0;
     size_t hits = 0;
-    const size_t t_width = net->loss == NN_LOSS_SOFTMAX_CE ? 1 : net->n_out;
+    const size_t t_width = nn_loss_classifies(net->loss) ? 1 : net->n_out;
     for (size_t s = 0; s < n; s += acts->B) {
         size_t B = n - s < acts->B ? n - s : acts->B, c = 0;
         nn_forward(net, acts, x + s * net->n_in, B);
@@ -472,5 +481,5 @@ void nn_evaluate(const nn_net *net, nn_acts *acts, const double *x, const double
     if (loss)
         *loss = n ? total / (double)n : NAN;
     if (accuracy)
-        *accuracy = !n ? NAN : net->loss == NN_LOSS_SOFTMAX_CE ? (double)hits / (double)n : 0.0;
+        *accuracy = !n ? NAN : nn_loss_classifies(net->loss) ? (double)hits / (double)n : 0.0;
 }

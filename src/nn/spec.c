@@ -77,10 +77,19 @@ es_status nn_spec_from_config(const es_config *cfg, const es_data *data, nn_spec
 {
     char where[2 * ES_CFG_STR + 64];
     memset(spec, 0, sizeof *spec);
-    spec->biases = 1;
+    spec->biases = strcmp(cfg->model_bias, "false") != 0;
     spec->n_in = data->n_in;
     spec->n_out = data->n_out;
     spec->loss = data->classify ? NN_LOSS_SOFTMAX_CE : NN_LOSS_MSE;
+    if (strcmp(cfg->model_output, "stablemax") == 0) {
+        if (!data->classify) {
+            nn_cfg_where(cfg, "output", cfg->model_output, where, sizeof where);
+            return es_err_set(err, ES_ECONFIG, "%s: StableMax is a classification output; task "
+                              "%s is a regression (leave model.output = softmax)", where,
+                              data->task);
+        }
+        spec->loss = NN_LOSS_STABLEMAX_CE;
+    }
 
     const char *act = cfg->model_activation;
     if (strcmp(act, "relu") == 0)

@@ -2,6 +2,7 @@
  * random stream, spread over OpenMP threads; evaluation on both splits after every epoch. */
 #include "entroscape/rng.h"
 #include "entroscape/train.h"
+#include "train_internal.h"
 
 #include <cblas.h>   /* OpenBLAS: openblas_set_num_threads */
 #include <math.h>
@@ -31,12 +32,20 @@ es_sgd *es_sgd_alloc(long runs, long epochs, size_t n_params, es_err *err)
     s->history = es_calloc(rows * ES_N_METRICS, sizeof *s->history, "training history", err);
     s->final_params = es_calloc((size_t)runs * (n_params ? n_params : 1), sizeof *s->final_params,
                                 "final parameters", err);
-    if (!s->history || !s->final_params) {
+    s->sparsity = es_calloc(rows, sizeof *s->sparsity, "sparsity history", err);
+    s->final_mask = es_calloc((size_t)runs * (n_params ? n_params : 1), 1, "final mask", err);
+    s->best_epoch = es_calloc((size_t)runs, sizeof *s->best_epoch, "best epochs", err);
+    if (!s->history || !s->final_params || !s->sparsity || !s->final_mask || !s->best_epoch) {
         es_sgd_free(s);
         return NULL;
     }
     for (size_t i = 0; i < rows * ES_N_METRICS; i++)
         s->history[i] = NAN;
+    for (size_t i = 0; i < rows; i++)
+        s->sparsity[i] = NAN;
+    memset(s->final_mask, 1, (size_t)runs * n_params);
+    for (long r = 0; r < runs; r++)
+        s->best_epoch[r] = epochs;
     return s;
 }
 
@@ -46,6 +55,10 @@ void es_sgd_free(es_sgd *s)
         return;
     free(s->history);
     free(s->final_params);
+    free(s->sparsity);
+    free(s->act_entropy);
+    free(s->final_mask);
+    free(s->best_epoch);
     free(s);
 }
 
@@ -70,6 +83,9 @@ es_status es_train_params_from_config(es_train_params *p, const es_config *cfg,
     p->runs = cfg->train_runs;
     p->seed = (uint64_t)cfg->train_seed;
     snprintf(p->init, sizeof p->init, "%.15s", cfg->model_init);
+    es_status st13 = es_train_params_issue13(p, cfg, err);
+    if (st13 != ES_OK)
+        return st13;
     p->bound = 0;
     int boxed = es_config_is_set(cfg, "model", "bound");
     if (boxed)
@@ -134,6 +150,7 @@ void es_train_describe(es_sgd *s, const es_train_params *p, const nn_spec *spec,
     s->seed = (int64_t)p->seed;
     s->classify = d ? d->classify : 1;
     s->unigram_test_loss = es_train_unigram_test_loss(d);
+    es_train_describe_method(s, p, spec, cfg);
 }
 
 /* ---- one run --------------------------------------------------------------------------- */
@@ -150,7 +167,13 @@ typedef struct run_ws {
     double *xb;         /* (batch, n_in) gathered minibatch inputs */
     double *yb;         /* (batch, y_width) gathered targets */
     size_t *perm;       /* (n_train) sample order of the current epoch */
+    es_surge *surge;    /* Surge-Collapse state, or NULL when off */
+    long *counts;       /* (sum of hidden widths) active-unit counts over the training split */
+    double *H;          /* (n_hidden) activation entropy at the last evaluation */
+    double *best;       /* (n_params) early stop: parameters of the best validation loss */
 } run_ws;
+
+static es_status ws_alloc_issue13(run_ws *w, const es_train_params *p, es_err *err);
 
 static void ws_free(run_ws *w)
 {
@@ -165,6 +188,10 @@ static void ws_free(run_ws *w)
     free(w->xb);
     free(w->yb);
     free(w->perm);
+    es_surge_free(w->surge);
+    free(w->counts);
+    free(w->H);
+    free(w->best);
 }
 
 #define EVAL_BYTES (8u << 20)   /* activations of one evaluation chunk, at most (roughly) */
@@ -213,16 +240,71 @@ static es_status ws_alloc(run_ws *w, const es_train_params *p, const nn_spec *sp
     w->perm = es_calloc(d->train.n, sizeof *w->perm, "sample order", err);
     if (!w->grad || !w->dlogits || !w->xb || !w->yb || !w->perm)
         return ES_ENOMEM;
+    if (ws_alloc_issue13(w, p, err) != ES_OK)
+        return err->status ? err->status : ES_ENOMEM;
     es_train_project(w->net->params, n, p->bound);
     return ES_OK;
 }
 
-/* Loss and accuracy on both splits into row (ES_N_METRICS); accuracies NaN in regression. */
+/* Issue 13 parts of a run's workspace: Surge-Collapse state, dropout masks, entropy counts,
+ * the early-stop copy. Nothing is drawn from the run's stream here. */
+static es_status ws_alloc_issue13(run_ws *w, const es_train_params *p, es_err *err)
+{
+    size_t n_hidden = es_act_layers(w->net, NULL), units = 0;
+    for (size_t l = 0; l < w->net->n_layers; l++) {
+        nn_kind k = w->net->layers[l].kind;
+        if (k == NN_RELU || k == NN_TANH || k == NN_SILU)
+            units += w->net->layers[l].out_size;
+    }
+    w->counts = es_calloc(units ? units : 1, sizeof *w->counts, "active-unit counts", err);
+    w->H = es_calloc(n_hidden ? n_hidden : 1, sizeof *w->H, "activation entropy", err);
+    if (!w->counts || !w->H)
+        return ES_ENOMEM;
+    if (p->dropout > 0 && nn_acts_dropout_alloc(w->net, w->acts, err) != ES_OK)
+        return ES_ENOMEM;
+    if (p->early_stop > 0 &&
+        !(w->best = es_calloc(w->net->n_params, sizeof *w->best, "best parameters", err)))
+        return ES_ENOMEM;
+    if (es_surge_on_p(&p->surge) && !(w->surge = es_surge_alloc(w->net, &p->surge, err)))
+        return ES_ENOMEM;
+    return ES_OK;
+}
+
+/* nn_evaluate over the training split (same chunks and arithmetic, so the same numbers),
+ * counting on the way the samples on which each hidden unit is active; w->H gets the
+ * activation entropy of every hidden layer. */
+static void evaluate_train(run_ws *w, nn_acts *a, const es_data *d, double *loss,
+                           double *accuracy)
+{
+    const nn_net *net = w->net;
+    const size_t n = d->train.n, t_width = nn_loss_classifies(net->loss) ? 1 : net->n_out;
+    size_t units = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        nn_kind k = net->layers[l].kind;
+        if (k == NN_RELU || k == NN_TANH || k == NN_SILU)
+            units += net->layers[l].out_size;
+    }
+    memset(w->counts, 0, (units ? units : 1) * sizeof *w->counts);
+    double total = 0.0;
+    size_t hits = 0;
+    for (size_t s = 0; s < n; s += a->B) {
+        size_t B = n - s < a->B ? n - s : a->B, c = 0;
+        nn_forward(net, a, d->train.x + s * net->n_in, B);
+        total += nn_loss(net, a, d->train.y + s * t_width, B, &c, NULL) * (double)B;
+        hits += c;
+        es_act_count(net, a, B, w->counts);
+    }
+    *loss = n ? total / (double)n : NAN;
+    *accuracy = !n ? NAN : nn_loss_classifies(net->loss) ? (double)hits / (double)n : 0.0;
+    es_act_entropy(net, w->counts, n, w->H);
+}
+
+/* Loss and accuracy on both splits into row (ES_N_METRICS); accuracies NaN in regression.
+ * The training split's pass also counts active units into w->H (nn_evaluate's arithmetic). */
 static void evaluate(run_ws *w, const es_data *d, double *row)
 {
     nn_acts *a = w->eval ? w->eval : w->acts;
-    nn_evaluate(w->net, a, d->train.x, d->train.y, d->train.n, &row[ES_TRAIN_LOSS],
-                &row[ES_TRAIN_ACC]);
+    evaluate_train(w, a, d, &row[ES_TRAIN_LOSS], &row[ES_TRAIN_ACC]);
     nn_evaluate(w->net, a, d->test.x, d->test.y, d->test.n, &row[ES_TEST_LOSS],
                 &row[ES_TEST_ACC]);
     if (!d->classify)
@@ -256,12 +338,23 @@ static es_status epoch(run_ws *w, const es_train_params *p, const es_data *d, si
             memcpy(w->xb + b * n_in, d->train.x + s * n_in, n_in * sizeof *w->xb);
             memcpy(w->yb + b * y_width, d->train.y + s * y_width, y_width * sizeof *w->yb);
         }
+        if (p->dropout > 0) {
+            nn_dropout_draw(w->net, w->acts, B, p->dropout, w->rng);
+            w->acts->dropout_on = 1;
+        }
         nn_forward(w->net, w->acts, w->xb, B);
         nn_loss(w->net, w->acts, w->yb, B, NULL, w->dlogits);
         memset(w->grad, 0, np * sizeof *w->grad);
         nn_backward(w->net, w->acts, w->xb, w->dlogits, w->grad, B);
+        w->acts->dropout_on = 0;
+        if (w->surge)
+            es_surge_before_step(w->surge, w->grad);
+        if (p->orthograd)
+            es_orthograd(w->net, w->net->params, w->grad);
         es_optim_step(w->opt, w->net->params, w->grad);
         es_train_project(w->net->params, np, p->bound);
+        if (w->surge)
+            es_surge_after_step(w->surge, w->net->params, w->opt, w->rng, w->H);
         if (stop && *stop)
             return ES_EINTR;
     }
@@ -299,38 +392,118 @@ static void report(progress_state *ps, long run, long ep, const double *row, int
     }
 }
 
-/* Run r from initialisation to the last epoch; writes its history rows and final parameters.
- * *step_seconds gets the time spent in minibatch steps. */
+/* Row e of run r's dynamics: sparsity and activation entropy of the current network. */
+static void record_dynamics(const run_ws *w, es_sgd *out, long r, long e)
+{
+    size_t row = (size_t)r * (size_t)(out->epochs + 1) + (size_t)e;
+    out->sparsity[row] = es_surge_sparsity(w->net, w->net->params);
+    if (out->act_entropy && out->n_hidden)
+        memcpy(out->act_entropy + row * out->n_hidden, w->H, out->n_hidden * sizeof *w->H);
+}
+
+/* Early stop bookkeeping after epoch e: keeps the best parameters; returns 1 when the run has
+ * gone p->early_stop epochs without a lower validation loss (parameters then restored). */
+static int early_stop_check(run_ws *w, const es_train_params *p, const es_split *val, long e,
+                            double *best_loss, long *best_epoch)
+{
+    if (!val || p->early_stop <= 0)
+        return 0;
+    nn_acts *a = w->eval ? w->eval : w->acts;
+    double loss = NAN;
+    nn_evaluate(w->net, a, val->x, val->y, val->n, &loss, NULL);
+    size_t np = w->net->n_params;
+    if (e == 0 || loss < *best_loss) {
+        *best_loss = loss;
+        *best_epoch = e;
+        memcpy(w->best, w->net->params, np * sizeof *w->best);
+        return 0;
+    }
+    if (e - *best_epoch < p->early_stop)
+        return 0;
+    memcpy(w->net->params, w->best, np * sizeof *w->best);
+    return 1;
+}
+
+/* The end of the last epoch under Surge-Collapse: a final collapse (final = sparse) or the
+ * mask lifted (dense). */
+static void surge_finish(run_ws *w)
+{
+    if (!w->surge)
+        return;
+    if (w->surge->p.final_sparse)
+        es_surge_collapse(w->surge, w->net->params, w->opt, NULL);
+    else
+        es_surge_release(w->surge);
+}
+
+/* Run r from initialisation to the last epoch (or its early stop: later rows repeat the
+ * restored best state); writes its history and dynamics rows, final parameters and mask.
+ * val: the held-out tail of the training split, or NULL. *step_seconds gets the time spent
+ * in minibatch steps. */
 static es_status train_one(const es_train_params *p, const nn_spec *spec, const es_data *d,
-                           es_sgd *out, long r, size_t batch, progress_state *ps,
-                           volatile sig_atomic_t *stop, double *step_seconds, es_err *err)
+                           const es_split *val, es_sgd *out, long r, size_t batch,
+                           progress_state *ps, volatile sig_atomic_t *stop, double *step_seconds,
+                           es_err *err)
 {
     size_t y_width = d->classify ? 1 : d->n_out;
     run_ws w;
-    es_status st = ws_alloc(&w, p, spec, d, batch, y_width, r, err);
+    es_data shifted;
+    double *ytr = NULL, *yte = NULL;   /* this run's labels when a shift is on */
+    es_status st = ES_OK;
+    if (p->shift_epoch > 0 && (st = es_shift_copy(d, &shifted, &ytr, &yte, err)) == ES_OK)
+        d = &shifted;
+    if (st == ES_OK)
+        st = ws_alloc(&w, p, spec, d, batch, y_width, r, err);
+    else
+        memset(&w, 0, sizeof w);
     if (st == ES_OK && w.net->n_params != out->n_params)
         st = es_err_set(err, ES_ERUNTIME, "run %ld: network has %zu parameters, expected %zu", r,
                         w.net->n_params, out->n_params);
     *step_seconds = 0;
+    double best_loss = INFINITY;
+    long best_epoch = 0;
     if (st == ES_OK) {
         evaluate(&w, d, es_sgd_row(out, r, 0));
+        record_dynamics(&w, out, r, 0);
+        early_stop_check(&w, p, val, 0, &best_loss, &best_epoch);
         report(ps, r, 0, es_sgd_row(out, r, 0), p->epochs == 0);
     }
+    long stopped = -1;
     for (long e = 1; st == ES_OK && e <= p->epochs; e++) {
+        if (stopped >= 0) {   /* early-stopped: the kept state, unchanged */
+            memcpy(es_sgd_row(out, r, e), es_sgd_row(out, r, e - 1),
+                   ES_N_METRICS * sizeof(double));
+            record_dynamics(&w, out, r, e);
+            report(ps, r, e, es_sgd_row(out, r, e), e == p->epochs);
+            continue;
+        }
+        if (e == p->shift_epoch)
+            es_shift_apply(&shifted, p->shift_a, p->shift_b);
         double t = es_seconds();
         st = epoch(&w, p, d, batch, y_width, stop);
+        if (st == ES_OK && e == p->epochs)
+            surge_finish(&w);
         *step_seconds += es_seconds() - t;
         if (st == ES_EINTR) {
             es_err_set(err, ES_EINTR, "stopped by a signal in epoch %ld of run %ld", e, r);
             break;
         }
+        if (early_stop_check(&w, p, val, e, &best_loss, &best_epoch))
+            stopped = e;
         evaluate(&w, d, es_sgd_row(out, r, e));
+        record_dynamics(&w, out, r, e);
         report(ps, r, e, es_sgd_row(out, r, e), e == p->epochs);
     }
-    if (st == ES_OK)
+    if (st == ES_OK) {
         memcpy(out->final_params + (size_t)r * out->n_params, w.net->params,
                out->n_params * sizeof *out->final_params);
+        if (w.surge)
+            memcpy(out->final_mask + (size_t)r * out->n_params, w.surge->mask, out->n_params);
+        out->best_epoch[r] = stopped >= 0 ? best_epoch : p->epochs;
+    }
     ws_free(&w);
+    free(ytr);
+    free(yte);
     return st;
 }
 
@@ -343,6 +516,20 @@ es_status es_train_run(const es_train_params *p, const nn_spec *spec, const es_d
     if (out->runs != p->runs || out->epochs != p->epochs)
         return es_err_set(err, ES_ERUNTIME, "result holds %ld runs x %ld epochs, training asks "
                           "for %ld x %ld", out->runs, out->epochs, p->runs, p->epochs);
+    if (p->shift_epoch > 0 && (!d->classify || p->shift_a >= (long)d->n_out ||
+                               p->shift_b >= (long)d->n_out))
+        return es_err_set(err, ES_ECONFIG, "task.shift_a = %ld, shift_b = %ld: a shift swaps two "
+                          "of the %zu classes of a classification task", p->shift_a, p->shift_b,
+                          d->n_out);
+    es_data fit;
+    es_split val;
+    es_status vst = es_train_split_validation(p, d, &fit, &val, err);
+    if (vst != ES_OK)
+        return vst;
+    const es_split *valp = val.n ? &val : NULL;
+    d = &fit;
+    if (es_train_dynamics_alloc(out, spec, err) != ES_OK)
+        return err->status;
     size_t batch = p->batch < d->train.n ? p->batch : d->train.n;
     if (batch == 0)
         batch = 1;
@@ -380,7 +567,7 @@ es_status es_train_run(const es_train_params *p, const nn_spec *spec, const es_d
             st[r] = es_err_set(&errs[r], ES_EINTR, "stopped by a signal before run %ld", r);
             continue;
         }
-        st[r] = train_one(p, spec, d, out, r, batch, &ps, stop, &secs[r], &errs[r]);
+        st[r] = train_one(p, spec, d, valp, out, r, batch, &ps, stop, &secs[r], &errs[r]);
     }
     openblas_set_num_threads(blas_before);
     out->seconds = es_seconds() - ps.t0;
