@@ -12,12 +12,17 @@
 #include <omp.h>
 #endif
 
+/* The accuracy tests compare with the exact answer directly: two groups (each with as many
+ * walkers as the whole run had before groups existed), no sub-bins (their grids keep away
+ * from the extreme tails) and a tolerance that never holds a run back. The tail tests use
+ * the defaults. */
 static es_wl_params params(es_wl_method method, double ln_f_final, int walkers, uint64_t seed)
 {
     es_wl_params p = {
         .method = method, .flatness = 0.8, .check_every = 0, .ln_f_initial = 1.0,
-        .ln_f_final = ln_f_final, .walkers = walkers, .seed = seed, .approach_sweeps = 100000,
-        .windows = 1, .overlap = 0.75,
+        .ln_f_final = ln_f_final, .walkers = walkers, .groups = 2, .seed = seed,
+        .approach_sweeps = 100000, .windows = 1, .overlap = 0.75, .tolerance = 100,
+        .refine = {1, 1},
     };
     return p;
 }
@@ -294,9 +299,81 @@ static void test_approach_and_unreachable_grid(void **state)
     es_model_free(m);
 }
 
+/* The tails: particles n = 18, |w|, 12 bins over the whole range [0, 1] (the edge bins 29 nats
+ * below the peak), with the defaults (4 groups, sub-bins, tolerance) at ln f 1e-5 and a
+ * tolerance of 0.1 nats. Before sub-bins, reopening and the criteria, the same case at 1e-6
+ * said converged with edge bins 0.4-414 nats off. Every seed must converge with max |delta
+ * ln g| <= 0.2 and the errors must cover: over the seeds' bins, >= 80% within 2 reported
+ * errors (95% expected; 36 bins) and none beyond 5. Seeds 33-35 take 1-5 s each on a quiet
+ * machine; seeds 31 and 32 converge too, in 2 and 39 s (a group slow to agree). */
+static void test_tails_converged_and_calibrated(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_model *m = es_particles_create(18, 0, ES_POT_ABS, 1.0, 1.0, &err); /* step = bound, as run */
+    assert_non_null(m);
+    es_grid g;
+    es_grid_init(&g, 1, 12, 0.0, 1.0, 1, 0, 1, &err);
+    int within = 0, total = 0;
+    for (uint64_t seed = 33; seed <= 35; seed++) {
+        es_wl_params p = {
+            .method = ES_WL_1T, .flatness = 0.8, .ln_f_initial = 1.0, .ln_f_final = 1e-5,
+            .walkers = 1, .seed = seed, .approach_sweeps = 100000, .windows = 1,
+            .round_trips = 10, .tolerance = 0.1,
+        };
+        es_dos *d = run(&p, &g, m);
+        double exact[12];
+        es_exact_particles_log_p(18, "abs", 1.0, d->x_edges, 12, exact, &err);
+        normalise(exact, 12);
+        double worst = max_abs_error(d, exact, 12, 25, "particles n=18 tails");
+        if (!d->converged)
+            fail_msg("seed %llu: not converged (%s)", (unsigned long long)seed, d->criteria.failed);
+        assert_at_most(worst, 0.2, "max |delta ln g| of a converged run");
+        for (int b = 0; b < 12; b++) {
+            double z = (d->log_g[b] - exact[b]) / d->log_g_err[b];
+            if (!(fabs(z) <= 5))
+                fail_msg("seed %llu bin %d: delta %.3g is %.1f reported errors (%.3g) off",
+                         (unsigned long long)seed, b, d->log_g[b] - exact[b], z, d->log_g_err[b]);
+            within += fabs(z) <= 2;
+            total++;
+        }
+        es_dos_free(d);
+    }
+    printf("    tails: %d of %d bins within 2 reported errors (expected 95%%, required >= 80%%)\n",
+           within, total);
+    assert_true(within >= 0.8 * total);
+    es_model_free(m);
+}
+
+/* A run stopped by its budget is not converged and names the criteria it missed. */
+static void test_budget_names_failed_criteria(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_model *m = es_particles_create(18, 0, ES_POT_ABS, 1.0, 1.0, &err); /* step = bound, as run */
+    es_grid g;
+    es_grid_init(&g, 1, 12, 0.0, 1.0, 1, 0, 1, &err);
+    es_wl_params p = {
+        .method = ES_WL_1T, .flatness = 0.8, .ln_f_initial = 1.0, .ln_f_final = 1e-6,
+        .walkers = 1, .seed = 5, .approach_sweeps = 100000, .windows = 1, .round_trips = 3,
+        .max_sweeps = 20000,
+    };
+    es_dos *d = run(&p, &g, m);
+    assert_int_equal(d->converged, 0);
+    assert_int_equal(d->criteria.known, 1);
+    assert_int_equal(d->criteria.groups, ES_WL_GROUPS);
+    assert_non_null(strstr(d->criteria.failed, "ln_f"));
+    assert_string_equal(d->stop_reason, "max_sweeps");
+    assert_non_null(d->log_g_err);
+    es_dos_free(d);
+    es_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tails_converged_and_calibrated),
+        cmocka_unit_test(test_budget_names_failed_criteria),
         cmocka_unit_test(test_particles_abs_1d),
         cmocka_unit_test(test_particles_square_1d),
         cmocka_unit_test(test_particles_abs_2d),

@@ -139,7 +139,7 @@ const es_option es_options[] = {
     ES_OPT_INT("sampler", "groups", "4", 2, 64, sampler_groups,
                "independent estimates (each with its own walkers, ln g and schedule): the "
                "result is their mean, /dos/log_g_err their spread"),
-    ES_OPT_INT("sampler", "round_trips", "3", 0, 1e9, sampler_round_trips,
+    ES_OPT_INT("sampler", "round_trips", "10", 0, 1e9, sampler_round_trips,
                "convergence needs every walker to have gone this many times between the "
                "lowest and highest reached bin of its window, along each axis"),
     ES_OPT_DOUBLE("sampler", "tolerance", "0.05", 1e-9, 1e3, sampler_tolerance,

@@ -7,9 +7,10 @@
 #include <string.h>
 
 es_status es_window_init(es_window *w, es_span span, long nbins, const long *ubin, long nuser,
-                         int n_walkers, es_err *err)
+                         long rx, int n_walkers, es_err *err)
 {
     memset(w, 0, sizeof *w);
+    w->rx = rx;
     w->span = span;
     w->nbins = nbins;
     w->ubin = ubin;
@@ -127,10 +128,13 @@ long es_window_meet(es_window *w, const es_grid *g, uint64_t sweeps)
 
 void es_window_edges(es_window *w, const es_grid *g)
 {
+    /* user-grid coordinates: a round trip goes between the grid's bins, not the sub-bins
+     * (the extreme sub-bins of a tail hold almost nothing and are rarely visited) */
+    const long uy = w->nuser / (g->x_bins / w->rx);
     long lo[2] = {LONG_MAX, LONG_MAX}, hi[2] = {-1, -1};
     for (long b = 0; b < w->nbins; b++)
         if (w->reached[b]) {
-            long i[2] = {b / g->y_bins, b % g->y_bins};
+            long i[2] = {w->ubin[b] / uy, w->ubin[b] % uy};
             for (int a = 0; a < 2; a++) {
                 if (i[a] < lo[a])
                     lo[a] = i[a];
@@ -141,7 +145,7 @@ void es_window_edges(es_window *w, const es_grid *g)
     for (long b = 0; b < w->nbins; b++) {
         unsigned e = 0;
         if (w->reached[b]) {
-            long i[2] = {b / g->y_bins, b % g->y_bins};
+            long i[2] = {w->ubin[b] / uy, w->ubin[b] % uy};
             for (int a = 0; a < 2; a++)
                 if (hi[a] > lo[a])
                     e |= (i[a] == lo[a] ? 1u : 0u) << (2 * a) | (i[a] == hi[a] ? 2u : 0u) << (2 * a);

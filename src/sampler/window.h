@@ -17,6 +17,7 @@ typedef struct es_window {
     unsigned char *edge;    /* (nbins) ES_EDGE_* flags: lowest / highest reached index per axis */
     const long *ubin;       /* (nbins) the user-grid bin of each sampled bin (shared, not owned) */
     long nuser;             /* bins of the user grid */
+    long rx;                /* sub-bins per user bin along x */
     unsigned char *ureached;/* (nuser) 1 once any of its sub-bins was reached */
     uint64_t *uhist;        /* (nuser) scratch: the stage's histogram summed into user bins */
     long n_reached;
@@ -41,7 +42,7 @@ typedef struct es_window {
 /* A window over nbins sampled bins, which ubin (nbins, kept by the caller) maps onto nuser
  * bins of the user's grid. */
 es_status es_window_init(es_window *w, es_span span, long nbins, const long *ubin, long nuser,
-                         int n_walkers, es_err *err);
+                         long rx, int n_walkers, es_err *err);
 void es_window_free_arrays(es_window *w);
 
 /* min / mean of the stage's histogram summed into user bins, over reached user bins (0 if
@@ -58,7 +59,7 @@ double es_window_lowest(const es_window *w);
  * for the first time (a new sub-bin of a reached user bin does not count). */
 long es_window_meet(es_window *w, const es_grid *g, uint64_t sweeps);
 
-/* Recompute the edge flags (lowest / highest reached index along each axis of the window). */
+/* Recompute the edge flags: the lowest / highest user-grid index reached along each axis. */
 void es_window_edges(es_window *w, const es_grid *g);
 
 /* Advance the schedule after a meeting at `sweeps` sweeps per walker with n_dof moves per

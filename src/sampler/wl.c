@@ -258,8 +258,8 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
         es_span sp = spans[k % wl->nspan];
         sp.lo *= wl->p.refine[sp.axis];
         sp.hi *= wl->p.refine[sp.axis];
-        if (es_window_init(w, sp, wl->nbins, wl->ubin, es_grid_nbins(&wl->gu), p->walkers,
-                           err) != ES_OK) {
+        if (es_window_init(w, sp, wl->nbins, wl->ubin, es_grid_nbins(&wl->gu), wl->p.refine[0],
+                           p->walkers, err) != ES_OK) {
             es_wl_free(wl);
             return NULL;
         }
