@@ -240,7 +240,23 @@ static void test_sgd_binning_by_hand(void **state)
     es_ana_mean m = es_analysis_mean(a, lo, hi);   /* bins 1 and 2 have errors */
     assert_int_equal(m.n, 2);
     assert_close(m.advantage, ((0.40625 - 0.65) + (0.5 - 0.6)) / 2, TOL, "mean advantage");
-    assert_close(m.err, sqrt(0.05 * 0.05 + 0.07 / 3) / 2, 1e-12, "mean advantage error");
+    /* the runs are clusters across bins: dev_ri = (s_ri - n_ri m_i) / N_i, bin 1 (m 0.65,
+     * N 2): run 0 -0.025, run 1 +0.025; bin 2 (m 0.6, N 3): -1/30, -1/15, +0.1. Per run
+     * (1/2) sum_i dev_ri = -7/240, -1/48, 1/20; G = 3 runs:
+     *   err^2 = 3/2 ((7/240)^2 + (1/48)^2 + (1/20)^2) = 3/2 * 0.00378472 = 0.00567708
+     * (bins taken as independent would give sqrt(0.05^2 + 0.07/3) / 2 = 0.0804) */
+    double want = sqrt(1.5 * (pow(7.0 / 240, 2) + pow(1.0 / 48, 2) + pow(1.0 / 20, 2)));
+    assert_int_equal(m.clustered, 1);
+    assert_close(m.err, want, 1e-12, "mean advantage error, runs as clusters");
+    assert_close(m.land_err, 0, 0, "no landscape error without replicas");
+    /* without the per-run deviations (an older /analysis): the upper bound, SGD errors
+     * added as fully correlated: (0.05 + sqrt(0.07 / 3)) / 2 */
+    double *dev = a->sgd_run_dev;
+    a->sgd_run_dev = NULL;
+    m = es_analysis_mean(a, lo, hi);
+    a->sgd_run_dev = dev;
+    assert_int_equal(m.clustered, 0);
+    assert_close(m.err, (0.05 + sqrt(0.07 / 3)) / 2, 1e-12, "mean error, correlated bound");
     es_analysis_free(a);
     es_sgd_free(s);
     es_dos_free(d);
@@ -818,7 +834,8 @@ static void test_compare_synthetic(void **state)
     assert_close(v[1][7], 0.0, tol, "run 2 at x = -1");
     assert_close(v[0][10], -0.171875, tol, "run 1 mean");
     assert_close(v[1][10], -0.071875, tol, "run 2 mean");
-    assert_close(v[0][11], sqrt(0.0025 + 0.07 / 3) / 2, tol, "run 1 mean error");
+    assert_close(v[0][11], sqrt(1.5 * (pow(7.0 / 240, 2) + pow(1.0 / 48, 2) + pow(0.05, 2))),
+                 tol, "run 1 mean error (runs as clusters, see test_sgd_binning_by_hand)");
     assert_close(v[0][12], 2, 0, "run 1 bins in the mean");
 
     /* explicit levels and the aligned table */

@@ -28,7 +28,8 @@ static void help(void)
            "the 25/50/75%% points of the x range where every file has both curves (--at sets\n"
            "them, e.g. --at -6,-4,-2 for ln training loss), taken from the bin containing x\n"
            "or the nearest bin with both curves at most 2 bins away; and the mean advantage\n"
-           "over that common range (error: sqrt(sum err^2) / bins).\n\n"
+           "over that common range (error: the SGD part with the Adam runs as clusters\n"
+           "across bins, the landscape part taken as correlated across bins; see README).\n\n"
            "Figures (gnuplot, unless --no-plot): DIR/NAME-advantage.FORMAT (the advantage\n"
            "against x, one curve per file) and DIR/NAME-levels.FORMAT (the advantage at each\n"
            "level and its mean, per file); DIR defaults to the first file's directory, NAME to\n"
@@ -264,7 +265,7 @@ int es_cmd_compare(int argc, char **argv)
         for (size_t k = 0; k < n_levels; k++)
             pts[i * n_levels + k] = es_analysis_at(runs[i].ana, levels[k], 2);
         means[i] = common ? es_analysis_mean(runs[i].ana, lo, hi)
-                          : (es_ana_mean){NAN, NAN, 0, NAN, NAN};
+                          : (es_ana_mean){NAN, NAN, 0, NAN, NAN, NAN, NAN, 0};
     }
 
     /* the table */
