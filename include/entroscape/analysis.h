@@ -78,6 +78,9 @@ typedef struct es_analysis {
     int64_t sgd_binned;         /* placed in an x bin */
     int64_t sgd_outside;        /* finite x outside the x range */
     int64_t sgd_undefined;      /* x or y NaN or infinite (e.g. ln of a zero loss) */
+    int sgd_box_none;           /* the training ran with train.box = none */
+    double sgd_bound;           /* its box half-width (0: none) */
+    int64_t sgd_runs_outside_box;   /* runs whose final state lies outside that box */
     int sgd_final_only;         /* set before es_analysis_bin_sgd: 1 bins only each run's
                                  * final state (analyze --states final), 0 every epoch */
     size_t dev_runs;            /* rows of sgd_run_dev: the history's runs; 0 when unknown
@@ -168,6 +171,11 @@ typedef struct es_ana_epoch_stat {
     double min, max;
 } es_ana_epoch_stat;
 
+/* Runs of s whose final parameters lie outside the box |w| <= s->bound (0 without a box):
+ * with train.box = none they may leave it. *max_abs (may be NULL) = the largest |w| over
+ * all final parameters. */
+long es_sgd_runs_outside_box(const es_sgd *s, double *max_abs);
+
 /* metric (ES_TRAIN_LOSS, ...) at epoch e (0 = initialisation) over the runs of s. */
 es_ana_epoch_stat es_ana_epoch_stat_of(const es_sgd *s, long epoch, int metric);
 
@@ -216,7 +224,8 @@ char *es_ana_describe(const es_ana_config *c, const char *arch, int64_t n_params
  * /analysis/sgd_run_dev  float64 (runs, x)  sgd_run_dev (absent in files before it)
  * /analysis attrs x_variable, y_variable, sgd_file, sgd_arch, n_params, sgd_runs,
  *                 sgd_epochs, sgd_states, sgd_binned, sgd_outside, sgd_undefined,
- *                 sgd_states_used ("all-epochs" | "final"),
+ *                 sgd_states_used ("all-epochs" | "final"), sgd_box ("project" |
+ *                 "none"), sgd_bound, sgd_runs_outside_box,
  *                 replicas, replica_files,
  *                 advantage_sign (+1, -1 or 0), advantage_definition, advantage_error,
  *                 created, version */

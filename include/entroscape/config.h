@@ -70,7 +70,7 @@ typedef struct es_config {
     char   model_activation[ES_CFG_STR];/* relu | tanh | silu */
     long   model_channels;              /* cnn channels */
     long   model_embed_dim;             /* text embedding size */
-    char   model_init[ES_CFG_STR];      /* uniform | kaiming */
+    char   model_init[ES_CFG_STR];      /* uniform | kaiming | glorot */
     char   model_weights[ES_CFG_STR];   /* continuous | binary */
     /* [sampler] */
     char   sampler_method[ES_CFG_STR];  /* wl | 1/t | wlmd */
@@ -104,6 +104,7 @@ typedef struct es_config {
     char   train_optimizer[ES_CFG_STR]; /* sgd | adam */
     double train_lr, train_momentum, train_weight_decay;
     long   train_batch, train_epochs, train_runs, train_seed;
+    char   train_box[ES_CFG_STR];       /* project | none: keep the parameters in the box */
     /* [output] */
     char   output_path[ES_CFG_STR];     /* "" = <config name>.h5 in the current directory */
     double output_checkpoint_every;     /* seconds; 0 = only on signals */

@@ -68,8 +68,10 @@ typedef struct es_train_params {
     uint64_t seed;
     double bound;          /* > 0: parameters projected into [-bound, bound] after every
                             * step and initialised inside it; 0: no box */
-    char init[16];         /* nn_net_init method: "uniform" | "kaiming" */
+    char init[16];         /* nn_net_init method: "uniform" | "kaiming" | "glorot" */
     int threads;           /* OpenMP threads over runs; 0 = the OpenMP default */
+    int box_none;          /* train.box = none: the box only limits the initialisation; the
+                            * parameters are not projected and may leave it */
 } es_train_params;
 
 /* Fill p from [train] and [model] of cfg. The box: model.bound when the config sets it
@@ -85,6 +87,8 @@ typedef struct es_sgd {
     char arch[128];        /* nn_net_describe: "mlp 2-6-6-6-2 relu, 116 parameters" */
     double lr, momentum, weight_decay;
     double bound;          /* box half-width, 0 = none */
+    int box_none;          /* 1: trained with train.box = none (bound not enforced after the
+                            * initialisation); /sgd attribute box = "none" | "project" */
     long batch, epochs, runs;
     int64_t seed;
     size_t n_params;

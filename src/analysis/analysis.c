@@ -317,6 +317,9 @@ es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, 
     a->sgd_binned = a->sgd_outside = a->sgd_undefined = 0;
     a->n_params = (int64_t)s->n_params;
     snprintf(a->sgd_arch, sizeof a->sgd_arch, "%s", s->arch);
+    a->sgd_box_none = s->box_none;
+    a->sgd_bound = s->bound;
+    a->sgd_runs_outside_box = es_sgd_runs_outside_box(s, NULL);
     /* pass 0: counts and sums for the means; pass 1: run by run, each run's deviation
      * s_r - n_r m from the overall mean m (the runs are the independent clusters) */
     for (int pass = 0; pass < 2; pass++) {

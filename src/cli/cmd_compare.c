@@ -2,6 +2,7 @@
  * the high-entropy states across runs, against the config keys in which the runs differ
  * (e.g. model.hidden: "more pronounced in narrower networks"), as a table and two figures. */
 #include "cli.h"
+#include "entroscape/h5io.h"
 #include "entroscape/plot.h"
 
 #include <errno.h>
@@ -34,6 +35,10 @@ static void help(void)
            "against x, one curve per file) and DIR/NAME-levels.FORMAT (the advantage at each\n"
            "level and its mean, per file); DIR defaults to the first file's directory, NAME to\n"
            "'compare', FORMAT to png.\n\n"
+           "Ensemble files (written by analyze --ensemble ... -o ENSEMBLE.h5) are compared\n"
+           "as ensembles: each one's mean advantage over datasets, then the first minus each\n"
+           "other dataset by dataset (paired by task.seed) with the ensemble errors (e.g.\n"
+           "narrow minus wide over the same data seeds); no figures.\n\n"
            "Exit codes: 0 ok, 1 unreadable file, mismatched variables, gnuplot missing or\n"
            "failing, 2 usage error.\n");
 }
@@ -173,6 +178,9 @@ int es_cmd_compare(int argc, char **argv)
         es_err_set(&err, ES_EUSAGE, "--name %s / -o: no '/' in the name, no newlines", name);
     if (err.status != ES_OK)
         return es_cli_fail(&err);
+    es_err sub = {0};
+    if (es_h5_has_group(files[0], "ensemble", &sub) > 0)   /* analyze --ensemble -o files */
+        return es_cli_compare_ensembles(files, n, tsv);
     char gp[4096];
     if (plot && es_plot_find_gnuplot(gp, sizeof gp, &err) != ES_OK)
         return es_cli_fail(&err);

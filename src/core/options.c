@@ -85,8 +85,9 @@ const es_option es_options[] = {
                "text: character embedding size"),
     ES_OPT_ENUM("model", "weights", "continuous", "continuous|binary", model_weights,
                 "continuous parameters in the box, or binary weights +-1 (no biases)"),
-    ES_OPT_ENUM("model", "init", "kaiming", "uniform|kaiming", model_init,
-                "initial parameters: uniform in the box, or PyTorch's default (kaiming uniform)"),
+    ES_OPT_ENUM("model", "init", "kaiming", "uniform|kaiming|glorot", model_init,
+                "initial parameters: uniform in the box, PyTorch's default (kaiming uniform), "
+                "or Keras' (glorot uniform weights, zero biases)"),
 
     /* [sampler]: Wang-Landau */
     ES_OPT_ENUM("sampler", "method", "1/t", "wl|1/t|wlmd", sampler_method,
@@ -188,6 +189,9 @@ const es_option es_options[] = {
                "independent runs (random streams (seed, 0), (seed, 1), ...), in parallel over threads"),
     ES_OPT_INT("train", "seed", "1", 0, 9.2e18, train_seed,
                "seed of initialisation and minibatch order"),
+    ES_OPT_ENUM("train", "box", "project", "project|none", train_box,
+                "with model.bound: project the parameters into the box after every step, or "
+                "none (they may leave it, as in the paper's Keras runs)"),
 
     /* [output] */
     ES_OPT_STRING("output", "path", "", output_path,

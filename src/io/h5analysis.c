@@ -153,6 +153,10 @@ static es_status put_attrs(hid_t g, const es_analysis *a, const char *path, es_e
     if (st == ES_OK)
         st = put_str_attr(g, "sgd_states_used", a->sgd_final_only ? "final" : "all-epochs",
                           path, err);
+    if (st == ES_OK) st = put_str_attr(g, "sgd_box", a->sgd_box_none ? "none" : "project", path, err);
+    if (st == ES_OK) st = put_f64_attr(g, "sgd_bound", a->sgd_bound, path, err);
+    if (st == ES_OK)
+        st = put_i64_attr(g, "sgd_runs_outside_box", a->sgd_runs_outside_box, path, err);
     if (st == ES_OK) st = put_f64_attr(g, "x_samples", a->xv.samples, path, err);
     if (st == ES_OK) st = put_f64_attr(g, "y_samples", a->yv.samples, path, err);
     if (st == ES_OK) st = put_i64_attr(g, "advantage_sign", a->yv.better, path, err);
@@ -325,6 +329,17 @@ static es_status read_optional(hid_t g, es_analysis *a, const char *path, es_err
         if (st != ES_OK)
             return st;
         a->sgd_final_only = strcmp(used, "final") == 0;
+        char box[16] = "";
+        st = es_h5_read_str_attr_buf(g, "sgd_box", box, sizeof box, path, GRP, err);
+        if (st == ES_OK)
+            st = es_h5_read_num_attr(g, "sgd_bound", H5T_NATIVE_DOUBLE, &a->sgd_bound, path, GRP,
+                                     err);
+        if (st == ES_OK)
+            st = es_h5_read_num_attr(g, "sgd_runs_outside_box", H5T_NATIVE_INT64,
+                                     &a->sgd_runs_outside_box, path, GRP, err);
+        if (st != ES_OK)
+            return st;
+        a->sgd_box_none = strcmp(box, "none") == 0;
     }
     if (H5Lexists(g, "sgd_run_dev", H5P_DEFAULT) <= 0) {
         H5Eclear2(H5E_DEFAULT);

@@ -70,6 +70,7 @@ es_status es_train_params_from_config(es_train_params *p, const es_config *cfg,
     p->runs = cfg->train_runs;
     p->seed = (uint64_t)cfg->train_seed;
     snprintf(p->init, sizeof p->init, "%.15s", cfg->model_init);
+    p->box_none = strcmp(cfg->train_box, "none") == 0;
     p->bound = 0;
     int boxed = es_config_is_set(cfg, "model", "bound");
     if (boxed)
@@ -130,6 +131,7 @@ void es_train_describe(es_sgd *s, const es_train_params *p, const nn_spec *spec,
     s->momentum = p->optim.momentum;
     s->weight_decay = p->optim.weight_decay;
     s->bound = p->bound;
+    s->box_none = p->box_none && p->bound > 0;
     s->batch = (long)p->batch;
     s->seed = (int64_t)p->seed;
     s->classify = d ? d->classify : 1;
@@ -261,7 +263,8 @@ static es_status epoch(run_ws *w, const es_train_params *p, const es_data *d, si
         memset(w->grad, 0, np * sizeof *w->grad);
         nn_backward(w->net, w->acts, w->xb, w->dlogits, w->grad, B);
         es_optim_step(w->opt, w->net->params, w->grad);
-        es_train_project(w->net->params, np, p->bound);
+        if (!p->box_none)
+            es_train_project(w->net->params, np, p->bound);
         if (stop && *stop)
             return ES_EINTR;
     }
