@@ -257,7 +257,8 @@ fi
 
 # --- locally -------------------------------------------------------------------------
 [ -x "$E" ] || die "$E not found or not executable: run make (or set ENTROSCAPE)"
-[ "$dry" -eq 1 ] || mkdir -p "$out_dir/figures" "$out_dir/compare"
+[ "$dry" -eq 1 ] || mkdir -p "$out_dir/figures"
+[ "$dry" -eq 1 ] || [ -n "$data_seeds" ] || mkdir -p "$out_dir/compare"
 thr=()
 [ -z "$threads" ] || thr=(--threads "$threads")
 sets_of() { local s; for s in "$@"; do printf -- '--set\n%s\n' "$s"; done; }
