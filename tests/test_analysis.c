@@ -672,6 +672,14 @@ static void test_analyze_ensemble_cli(void **state)
     assert_close(t[1], 0.05 / sqrt(3), 1e-12, "total, bin 1");
     assert_close(w[2], sqrt(0.07 / 3), 1e-12, "within, bin 2");
     assert_true(isnan(m[3]));
+    /* --mean-range around bin 1 only: the mean over the range is bin 1's statistics */
+    rc = es("analyze --ensemble '%s/e-run-d*.h5' --sgd-ensemble '%s/e-train-d*.h5' --tsv "
+            "--mean-range -1.6,-1.4", tu_tmpdir(), tu_tmpdir());
+    if (rc != 0)
+        fail_msg("analyze --ensemble --mean-range exited %d:\n%s", rc, out);
+    expect_contains("\nmean\t3\t-0.23708333\t");
+    expect_contains("\t0.028867513\n");   /* total: 0.05 / sqrt(3) */
+    assert_int_equal(es("analyze --ensemble '%s/e-run-d*.h5' --mean-range 1", tu_tmpdir()), 2);
     /* compare of two ensembles: the same landscapes against Adam states 0.1 better, so
      * dataset by dataset the first minus the second is +0.1 exactly (same bins, 1 and 2),
      * each with error sqrt(2) x 0.0753464 (the mean's clustered error, see

@@ -51,6 +51,7 @@ typedef struct es_ensemble {
     int set_clustered;          /* 1: every set_mean_err took the runs as clusters */
     es_ens_stat *bin;           /* (x_bins) the statistics over datasets per bin */
     es_ens_stat mean;           /* the statistics of set_mean over datasets */
+    double range_lo, range_hi;  /* the range asked for the mean (-inf, inf: all) */
     size_t n_common;            /* common bins; 0: lo, hi NaN and mean all NaN */
     double lo, hi;              /* centres of the first and last common bin */
     es_ana_var xv, yv;          /* the landscapes' variables */
@@ -71,6 +72,12 @@ void es_ensemble_summarise(es_ensemble *e);
 es_ensemble *es_ensemble_from_analyses(const es_analysis *const *ana, const int64_t *seeds,
                                        const char *const *names, size_t n, es_err *err);
 
+/* The same with the mean restricted to bins with centres in [lo, hi] (e.g. the authors'
+ * grid, which starts at train accuracy 0.925): common[] is 0 outside it. */
+es_ensemble *es_ensemble_from_analyses_in(const es_analysis *const *ana, const int64_t *seeds,
+                                          const char *const *names, size_t n, double lo,
+                                          double hi, es_err *err);
+
 /* ---- /ensemble in HDF5 (src/io/h5ensemble.c) -------------------------------------------
  * /ensemble/x (x), x_edges (x + 1)      bin centres (dimension scale "x") and edges
  * /ensemble/seeds            int64 (datasets)       task.seed of each dataset
@@ -79,7 +86,7 @@ es_ensemble *es_ensemble_from_analyses(const es_analysis *const *ana, const int6
  * /ensemble/{mean_advantage, se_between, within_err, between_sd, total_err}  float64 (x)
  * /ensemble/set_mean, set_mean_err     float64 (datasets)  each dataset's mean over the range
  * attrs: x_variable, y_variable, n_datasets, states_used, set_clustered, landscape_files, sgd_files,
- *        range_lo, range_hi, range_bins, mean_advantage, mean_se_between, mean_within_err,
+ *        range_lo, range_hi, range_bins, range_asked (the bounds given, "" for all), mean_advantage, mean_se_between, mean_within_err,
  *        mean_between_sd, mean_total_err, verdict, error_model, created, version */
 
 /* Write e to a new entroscape file at path (root attribute config = config_text, may be

@@ -71,6 +71,8 @@ es_ensemble *es_ensemble_alloc(size_t n, size_t x_bins, es_err *err)
         return NULL;
     e->n_sets = n;
     e->x_bins = x_bins;
+    e->range_lo = -INFINITY;
+    e->range_hi = INFINITY;
     e->x = es_calloc(x_bins, sizeof *e->x, "ensemble", err);
     e->x_edges = es_calloc(x_bins + 1, sizeof *e->x_edges, "ensemble", err);
     e->seeds = es_calloc(n, sizeof *e->seeds, "ensemble", err);
@@ -119,6 +121,13 @@ static es_status same_kind(const es_analysis *a, const es_analysis *b, const cha
 es_ensemble *es_ensemble_from_analyses(const es_analysis *const *ana, const int64_t *seeds,
                                        const char *const *names, size_t n, es_err *err)
 {
+    return es_ensemble_from_analyses_in(ana, seeds, names, n, -INFINITY, INFINITY, err);
+}
+
+es_ensemble *es_ensemble_from_analyses_in(const es_analysis *const *ana, const int64_t *seeds,
+                                          const char *const *names, size_t n, double lo,
+                                          double hi, es_err *err)
+{
     if (n == 0) {
         es_err_set(err, ES_EDATA, "an ensemble needs at least one dataset");
         return NULL;
@@ -140,6 +149,8 @@ es_ensemble *es_ensemble_from_analyses(const es_analysis *const *ana, const int6
     es_ensemble *e = es_ensemble_alloc(n, nb, err);
     if (!e)
         return NULL;
+    e->range_lo = lo;
+    e->range_hi = hi;
     e->xv = ana[0]->xv;
     e->yv = ana[0]->yv;
     e->final_only = ana[0]->sgd_final_only;
@@ -152,7 +163,7 @@ es_ensemble *es_ensemble_from_analyses(const es_analysis *const *ana, const int6
     }
     for (size_t i = 0; i < nb; i++) {
         es_ens_stat b = es_ens_stat_of(e->advantage + i, e->advantage_err + i, n, nb);
-        e->common[i] = b.n == (long)n;
+        e->common[i] = b.n == (long)n && e->x[i] >= lo && e->x[i] <= hi;
     }
     e->set_clustered = 1;
     for (size_t k = 0; k < n; k++) {

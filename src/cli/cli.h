@@ -75,6 +75,7 @@ typedef struct es_cli_ensemble_opts {
     const char *list;           /* --ensemble-file LIST, or NULL */
     const char *output;         /* -o ENSEMBLE.h5, or NULL */
     int final_only, tsv;
+    double mean_lo, mean_hi;    /* --mean-range: bins with centres in [lo, hi] (-inf, inf) */
 } es_cli_ensemble_opts;
 
 /* Pair, check, analyse and combine the datasets; print; write o->output. Exit code: 2 for

@@ -474,8 +474,9 @@ static void print_header(FILE *f, const es_cli_run *r)
                 "runs with\n  other seeds: --replica R.h5)\n\n");
 }
 
-/* The advantage at the 25/50/75% points of the overlap and its mean there. */
-static void print_summary(FILE *f, const es_analysis *a)
+/* The advantage at the 25/50/75% points of the overlap and its mean there (only over bins
+ * with centres in [mlo, mhi]: --mean-range). */
+static void print_summary(FILE *f, const es_analysis *a, double mlo, double mhi)
 {
     double lo, hi;
     size_t nb = es_analysis_overlap(a, &lo, &hi);
@@ -497,10 +498,13 @@ static void print_summary(FILE *f, const es_analysis *a)
                     "SGD %.4g)\n", p.x_target, 100 * q[k], p.advantage, p.err, p.x, p.mean_y,
                     p.sgd_mean_y);
     }
-    es_ana_mean m = es_analysis_mean(a, lo, hi);
+    es_ana_mean m = es_analysis_mean(a, lo > mlo ? lo : mlo, hi < mhi ? hi : mhi);
     if (m.n)
         fprintf(f, "  mean over the %zu bins with an error: %+.4g +- %.3g (the Adam runs as "
-                "clusters across bins)\n", m.n, m.advantage, m.err);
+                "clusters across bins)%s\n", m.n, m.advantage, m.err, isfinite(mlo) ||
+                isfinite(mhi) ? " within --mean-range" : "");
+    else if (isfinite(mlo) || isfinite(mhi))
+        fprintf(f, "  no bin with an error within --mean-range [%g, %g]\n", mlo, mhi);
 }
 
 /* ---- the command ----------------------------------------------------------------------- */
@@ -508,7 +512,8 @@ static void print_summary(FILE *f, const es_analysis *a)
 static void help(void)
 {
     printf("usage: entroscape analyze RUN.h5 [--sgd TRAIN.h5 | --no-sgd] [--replica R.h5 ...]\n"
-           "                          [--states all-epochs|final] [--tsv] [--no-write]\n"
+           "                          [--states all-epochs|final] [--mean-range LO,HI]\n"
+           "                          [--tsv] [--no-write]\n"
            "       entroscape analyze --ensemble 'RUNS*.h5' [--sgd-ensemble 'TRAINS*.h5']\n"
            "                          [--states all-epochs|final] [-o ENSEMBLE.h5] [--tsv]\n"
            "       entroscape analyze --ensemble-file LIST [--states ...] [-o ENSEMBLE.h5]\n\n"
@@ -530,6 +535,9 @@ static void help(void)
            "1-D runs (no y) get S(x) and the SGD counts per bin. A training file (written by\n"
            "entroscape train: /sgd, no landscape) gets each metric's mean +- standard error\n"
            "over its runs at selected epochs (--tsv: every epoch) and nothing is written.\n"
+           "--mean-range LO,HI restricts the mean over bins to centres in [LO, HI] (e.g.\n"
+           "0.925,1: the authors' spiral grid, whose forbidden region removes the 0.9\n"
+           "column); in ensembles too.\n"
            "--states final bins only the final state of each run (the paper's protocol);\n"
            "all-epochs (the default) every epoch including the initial state.\n"
            "Without --sgd, RUN.h5's own /sgd is used when it has one, else the SGD/Adam file\n"
@@ -642,6 +650,7 @@ int es_cmd_analyze(int argc, char **argv)
     const char **ens_sgd = calloc((size_t)argc, sizeof *ens_sgd);   /* (argc) --sgd-ensemble */
     size_t n_reps = 0, n_ens = 0, n_ens_sgd = 0;
     int tsv = 0, write = 1, rc = 0, final_only = 0, states_given = 0, no_sgd = 0;
+    double mean_lo = -INFINITY, mean_hi = INFINITY;   /* --mean-range */
     char *kept = NULL;   /* the SGD file recorded in /analysis, kept */
     es_cli_run r = {0};
     if (!reps || !ens || !ens_sgd) {
@@ -672,6 +681,13 @@ int es_cmd_analyze(int argc, char **argv)
             final_only = strcmp(v, "final") == 0;
             if (!final_only && strcmp(v, "all-epochs") != 0 && err.status == ES_OK)
                 es_err_set(&err, ES_EUSAGE, "--states %s: expected final or all-epochs", v);
+        } else if (option_value(argc, argv, &i, "--mean-range", &v, &err)) {
+            char *end = NULL;
+            mean_lo = strtod(v, &end);
+            mean_hi = end && *end == ',' ? strtod(end + 1, &end) : NAN;
+            if ((!end || *end || !(mean_lo <= mean_hi)) && err.status == ES_OK)
+                es_err_set(&err, ES_EUSAGE, "--mean-range %s: expected LO,HI with LO <= HI "
+                           "(x bin centres), e.g. 0.925,1", v);
         } else if (strcmp(a, "--no-sgd") == 0) {
             no_sgd = 1;
         } else if (strcmp(a, "--tsv") == 0) {
@@ -712,7 +728,7 @@ int es_cmd_analyze(int argc, char **argv)
         es_err_set(&err, ES_EUSAGE, "--sgd and --no-sgd contradict each other");
     if (err.status == ES_OK && ensemble) {
         es_cli_ensemble_opts eo = {ens, n_ens, ens_sgd, n_ens_sgd, list, output, final_only,
-                                   tsv};
+                                   tsv, mean_lo, mean_hi};
         rc = es_cli_analyze_ensemble(&eo);
         goto done;
     }
@@ -750,7 +766,7 @@ int es_cmd_analyze(int argc, char **argv)
         print_header(stdout, &r);
     print_table(stdout, r.ana, tsv);
     if (!tsv)
-        print_summary(stdout, r.ana);
+        print_summary(stdout, r.ana, mean_lo, mean_hi);
     if (!tsv && r.ana->has_y && r.ana->has_sgd) {
         const char *seed = es_ana_config_get(&r.cfg, "task.seed");
         printf("one dataset (task.seed = %s): the between-dataset spread is not included in "

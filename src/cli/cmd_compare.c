@@ -309,7 +309,10 @@ int es_cmd_compare(int argc, char **argv)
         else
             printf("errors: the SGD/Adam standard error (runs as clusters), with the spread "
                    "over replicas for the %zu of %zu files that have them", with_reps, n);
-        printf("; mean: over the common range's bins with an error\n\n");
+        printf("; mean: over the common range's bins with an error (the Adam runs as clusters "
+               "across bins)\nall errors are within each file's one dataset: the spread between "
+               "datasets (task.seed) is not\nincluded (analyze --ensemble -o, then compare the "
+               "ensemble files)\n\n");
         printf("%-*s %-*s %10s", fw, "file", lw, dk.n == 1 ? dk.key[0] : "differs in", "params");
         for (size_t k = 0; k < n_levels; k++) {
             char h[48];

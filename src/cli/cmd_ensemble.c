@@ -279,7 +279,8 @@ static void print_ensemble(FILE *f, const es_ensemble *e, const ens_set *sets, i
         num(f, s->within, 0);
         num(f, s->between_sd, 0);
         num(f, s->total, 0);
-        fputs(e->common[i] ? "\n" : "  (not every dataset)\n", f);
+        fputs(e->common[i] ? "\n" : s->n < (long)e->n_sets ? "  (not every dataset)\n"
+              : "  (outside --mean-range)\n", f);
     }
     if (e->n_common == 0) {
         fprintf(f, "\nno x bin where every dataset has an advantage with an error: no mean\n");
@@ -365,7 +366,8 @@ int es_cli_analyze_ensemble(const es_cli_ensemble_opts *o)
                 seeds[k] = sets[k].seed;
                 sgd_names[k] = sets[k].sgd ? sets[k].sgd : sets[k].land;
             }
-            if (!(e = es_ensemble_from_analyses(ana, seeds, (const char *const *)land, n, &err)))
+            if (!(e = es_ensemble_from_analyses_in(ana, seeds, (const char *const *)land, n,
+                                                   o->mean_lo, o->mean_hi, &err)))
                 st = err.status;
             if (st == ES_OK) {
                 print_ensemble(stdout, e, sets, o->tsv);

@@ -107,6 +107,10 @@ static es_status put_attrs(hid_t g, const es_ensemble *e, const char *const *lan
                                   path, GRP, err);
     if (st == ES_OK) st = es_h5_write_str_attr(g, "landscape_files", lf, path, GRP, err);
     if (st == ES_OK) st = es_h5_write_str_attr(g, "sgd_files", sf, path, GRP, err);
+    char asked[96] = "";
+    if (isfinite(e->range_lo) || isfinite(e->range_hi))
+        snprintf(asked, sizeof asked, "[%.17g, %.17g]", e->range_lo, e->range_hi);
+    if (st == ES_OK) st = es_h5_write_str_attr(g, "range_asked", asked, path, GRP, err);
     if (st == ES_OK) st = es_h5_write_str_attr(g, "verdict", verdict, path, GRP, err);
     if (st == ES_OK)
         st = es_h5_write_str_attr(g, "error_model", "per dataset d: advantage A_d and its "
