@@ -204,7 +204,10 @@ static void test_box_none(void **state)
                                          "train.lr=5", "train.epochs=5", "train.batch=8",
                                          "train.runs=2", "train.box=none", NULL});
     assert_int_equal(s.p.box_none, 1);
+    assert_close(s.p.box, 0.3, 0, "the box bounds the initialisation");
+    assert_close(s.p.bound, 0, 0, "no projection");
     es_sgd *r = train(&s, 1);
+    assert_close(r->bound, 0.3, 0, "/sgd records the box");
     assert_int_equal(r->box_none, 1);
     double max_abs = 0;
     long outside = es_sgd_runs_outside_box(r, &max_abs);

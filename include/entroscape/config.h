@@ -102,9 +102,9 @@ typedef struct es_config {
     double sampler_smooth_k;            /* wlmd: sharpness k of the smoothed accuracy */
     /* [train] */
     char   train_optimizer[ES_CFG_STR]; /* sgd | adam */
+    char   train_box[ES_CFG_STR];       /* project | none: keep the parameters in the box */
     double train_lr, train_momentum, train_weight_decay;
     long   train_batch, train_epochs, train_runs, train_seed;
-    char   train_box[ES_CFG_STR];       /* project | none: keep the parameters in the box */
     /* [output] */
     char   output_path[ES_CFG_STR];     /* "" = <config name>.h5 in the current directory */
     double output_checkpoint_every;     /* seconds; 0 = only on signals */

@@ -67,11 +67,12 @@ typedef struct es_train_params {
     long runs;             /* independent runs; run r draws from es_rng_alloc(seed, r) */
     uint64_t seed;
     double bound;          /* > 0: parameters projected into [-bound, bound] after every
-                            * step and initialised inside it; 0: no box */
+                            * step and initialised inside it; 0: no box (or train.box = none) */
+    double box;            /* the box of model.bound (0: none): bounds the initialisation and
+                            * is recorded; train.box = none keeps it while bound = 0 */
+    int box_none;          /* train.box = none: the parameters are not projected */
     char init[16];         /* nn_net_init method: "uniform" | "kaiming" | "glorot" */
     int threads;           /* OpenMP threads over runs; 0 = the OpenMP default */
-    int box_none;          /* train.box = none: the box only limits the initialisation; the
-                            * parameters are not projected and may leave it */
 } es_train_params;
 
 /* Fill p from [train] and [model] of cfg. The box: model.bound when the config sets it

@@ -181,6 +181,9 @@ const es_option es_options[] = {
                   "sgd: momentum"),
     ES_OPT_INT("train", "batch", "32", 1, 1e8, train_batch,
                "minibatch size (capped at the training set size)"),
+    ES_OPT_ENUM("train", "box", "project", "project|none", train_box,
+                "with model.bound: project the parameters into the box after every step, or "
+                "none (they may leave it, as in the paper's Keras runs)"),
     ES_OPT_INT("train", "epochs", "100", 0, 1e9, train_epochs,
                "passes over the training set"),
     ES_OPT_DOUBLE("train", "weight_decay", "0", 0, 1e3, train_weight_decay,
@@ -189,9 +192,6 @@ const es_option es_options[] = {
                "independent runs (random streams (seed, 0), (seed, 1), ...), in parallel over threads"),
     ES_OPT_INT("train", "seed", "1", 0, 9.2e18, train_seed,
                "seed of initialisation and minibatch order"),
-    ES_OPT_ENUM("train", "box", "project", "project|none", train_box,
-                "with model.bound: project the parameters into the box after every step, or "
-                "none (they may leave it, as in the paper's Keras runs)"),
 
     /* [output] */
     ES_OPT_STRING("output", "path", "", output_path,
