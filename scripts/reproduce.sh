@@ -34,6 +34,13 @@ Options:
   --threads N     threads for train and run (default: $REPRO_THREADS, else 2)
   --replicas N    independent replicas (sampler.seed 1001, 1002, ...) of each spiral
                   landscape (default: $REPRO_REPLICAS, else 2; 0: none)
+  --data-seeds S  ensembles over datasets for the spiral tasks: for every task.seed in S
+                  (e.g. 1-10; default: $REPRO_DATA_SEEDS, else none) a landscape
+                  (NAME-dSEED.h5) and Adam runs of both protocols: entroscape's
+                  (configs/spiral-3xW.ini, every epoch) and the paper's
+                  (configs/spiral-3xW-paper-adam.ini where it exists: glorot, batch 32,
+                  unboxed, final states); then analyze --ensemble-file for each protocol
+                  (NAME-ensemble.*, NAME-paper-ensemble.*) and a section in RESULTS.md
   --out DIR       working directory for the .h5 files, logs and figures (default: out/reproduce)
   --docs DIR      where RESULTS.md and its figures go (default: docs; figures in DIR/figures)
   --only T,T,...  only these tasks (names as above; RESULTS.md then covers only them)
@@ -41,7 +48,7 @@ Options:
   --list          print the tasks and their configs, run nothing
   -h, --help      this help
 
-Environment: REPRO_SECONDS, REPRO_THREADS, REPRO_REPLICAS, REPRO_W1000=1, ENTROSCAPE
+Environment: REPRO_SECONDS, REPRO_THREADS, REPRO_REPLICAS, REPRO_DATA_SEEDS, REPRO_W1000=1, ENTROSCAPE
 (default ./entroscape).
 Run time with the default budget (1800 s): about 5 hours on 2 cores (the 9 landscapes
 other than the spiral ones use the whole budget; the 6 spiral landscapes, 2 tasks x (1 + 2
@@ -55,6 +62,7 @@ die() { echo "$prog: $*" >&2; exit 1; }
 seconds=${REPRO_SECONDS:-1800}
 threads=${REPRO_THREADS:-2}
 replicas=${REPRO_REPLICAS:-2}
+data_seeds=${REPRO_DATA_SEEDS:-}
 out=out/reproduce docs=docs only="" force=0 list=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -62,6 +70,7 @@ while [ $# -gt 0 ]; do
         --seconds) [ $# -ge 2 ] || die_usage "--seconds needs a number"; seconds=$2; shift 2 ;;
         --threads) [ $# -ge 2 ] || die_usage "--threads needs a number"; threads=$2; shift 2 ;;
         --replicas) [ $# -ge 2 ] || die_usage "--replicas needs a number"; replicas=$2; shift 2 ;;
+        --data-seeds) [ $# -ge 2 ] || die_usage "--data-seeds needs seeds, e.g. 1-10"; data_seeds=$2; shift 2 ;;
         --out) [ $# -ge 2 ] || die_usage "--out needs a directory"; out=$2; shift 2 ;;
         --docs) [ $# -ge 2 ] || die_usage "--docs needs a directory"; docs=$2; shift 2 ;;
         --only) [ $# -ge 2 ] || die_usage "--only needs task names"; only=$2; shift 2 ;;
@@ -75,6 +84,16 @@ done
 [[ "$threads" =~ ^[1-9][0-9]*$ ]] || die_usage "threads '$threads' is not a positive integer"
 [[ "$replicas" =~ ^[0-9]+$ ]] || die_usage "replicas '$replicas' is not a whole number (--replicas, REPRO_REPLICAS)"
 replicas=$((10#$replicas))   # "08" is not octal here
+seeds=()
+if [ -n "$data_seeds" ]; then
+    [[ "$data_seeds" =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] \
+        || die_usage "--data-seeds '$data_seeds': expected seeds and ranges like 1-10 or 1,3,5-8"
+    IFS=, read -r -a parts <<< "$data_seeds"
+    for p in "${parts[@]}"; do
+        if [[ "$p" == *-* ]]; then seeds+=($(seq $((10#${p%-*})) $((10#${p#*-})))); else seeds+=($((10#$p))); fi
+    done
+    [ ${#seeds[@]} -ge 2 ] || die_usage "--data-seeds '$data_seeds': an ensemble needs at least two seeds"
+fi
 
 # name | landscape config | training config | group for compare | extra run overrides | r
 # (r = 1: independent replicas of the landscape, --replicas of them, with other seeds)
@@ -159,6 +178,42 @@ sample() {
         --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$ckpt" "$@" -o "$h5"
 }
 
+# data_seed_ensembles: for task $n (configs $c, $tc) and every seed in seeds: the landscape
+# NAME-dS.h5 and Adam runs of both protocols (NAME-dS-train.h5 with configs/$tc, every
+# epoch; NAME-dS-paper-train.h5 with configs/${tc%.ini}-paper-adam.ini, final states), then
+# the ensembles NAME-ensemble.{list,txt,tsv,h5} and NAME-paper-ensemble.*. Outputs that exist
+# are reused (counted) unless --force.
+data_seed_ensembles() {
+    local paper="${tc%.ini}-paper-adam.ini" s protos=(entroscape) p tr list states cfgt
+    [ -f "$root/configs/$paper" ] && protos+=(paper)
+    for list in "$out/$n-ensemble.list" "$out/$n-paper-ensemble.list"; do
+        echo "# written by scripts/reproduce.sh: LANDSCAPE.h5 TRAIN.h5 per data seed" > "$list"
+    done
+    for s in "${seeds[@]}"; do
+        note "$n: data seed $s: landscape and Adam runs (${protos[*]})"
+        sample "$n data seed $s" "$out/$n-d$s.h5" "${extra[@]}" --set "task.seed=$s" || return 1
+        for p in "${protos[@]}"; do
+            if [ "$p" = paper ]; then tr="$out/$n-d$s-paper-train.h5"; cfgt=$paper
+            else tr="$out/$n-d$s-train.h5"; cfgt=$tc; fi
+            if [ "$force" -eq 1 ] || [ ! -f "$tr" ]; then
+                step "$n train ($p, data seed $s)" "$lf" "$E" train "$root/configs/$cfgt" \
+                    --set "task.seed=$s" --threads "$threads" -o "$tr" --quiet || return 1
+            fi
+            [ "$p" = paper ] && list="$out/$n-paper-ensemble.list" || list="$out/$n-ensemble.list"
+            echo "$n-d$s.h5 $(basename "$tr")" >> "$list"
+        done
+    done
+    for p in "${protos[@]}"; do
+        [ "$p" = paper ] && { list="$out/$n-paper-ensemble"; states=final; } \
+                         || { list="$out/$n-ensemble"; states=all-epochs; }
+        step "$n ensemble ($p)" "$lf" "$E" analyze --ensemble-file "$list.list" \
+            --states "$states" -o "$list.h5" || return 1
+        "$E" analyze --ensemble-file "$list.list" --states "$states" > "$list.txt" 2>>"$lf" || return 1
+        "$E" analyze --ensemble-file "$list.list" --states "$states" --tsv > "$list.tsv" 2>>"$lf" \
+            || return 1
+    done
+}
+
 for t in "${tasks[@]}"; do
     IFS='|' read -r n c tc g x nrep <<< "$t"
     lf="$out/$n.log"
@@ -193,6 +248,7 @@ for t in "${tasks[@]}"; do
     step "$n plot" "$lf" "$E" plot "$run" --sgd "$train" -o "$out/figures" || { failed+=("$n"); continue; }
     cp "$out/figures/$n-landscape.png" "$docs/figures/repro-$n-landscape.png"
     note "$n: done in $(( SECONDS - ts )) s"
+    [ "${nrep:-0}" = 1 ] && [ ${#seeds[@]} -gt 0 ] && { data_seed_ensembles || failed+=("$n-ensemble"); }
 done
 
 # Width series: compare the members that finished.
@@ -223,7 +279,7 @@ done
 wall=$(( SECONDS - t0 ))
 note "all steps done in $wall s; writing $docs/RESULTS.md"
 REPRO_WALL=$wall REPRO_REUSED=$reused REPRO_STARTED=$started REPRO_FAILED="${failed[*]-}" REPRO_BUDGET=$seconds \
-    REPRO_THREADS_USED=$threads REPRO_REPLICAS_USED=$replicas ENTROSCAPE=$E \
+    REPRO_THREADS_USED=$threads REPRO_REPLICAS_USED=$replicas REPRO_DATA_SEEDS_USED="$data_seeds" ENTROSCAPE=$E \
     "$root/scripts/results-md.sh" "$out" "$docs" "${tasks[@]}" >"$docs/RESULTS.md.tmp" \
     && mv "$docs/RESULTS.md.tmp" "$docs/RESULTS.md" || die "writing $docs/RESULTS.md failed"
 note "wrote $docs/RESULTS.md (figures in $docs/figures/); total $(( SECONDS - t0 )) s"

@@ -31,8 +31,9 @@ info_field() { sed -n "s/^ *$2: *//p" "$1" 2>/dev/null | head -n1; }
 # levels TSV TXT: the advantage at 25/50/75% of the x range where both curves exist, at the
 # bins `entroscape analyze` chose for them (its summary in TXT names the bin: the one holding
 # x, or the nearest with both curves at most 2 bins away), with the values of those bins from
-# the TSV (full precision); then the mean over the bins with an error, error
-# sqrt(sum err^2) / bins, from the TSV. Prints "x_target x_bin adv err" three times
+# the TSV (full precision); then the mean over the bins with an error, from the TSV, with the
+# error analyze printed for it (the Adam runs as clusters across bins; README, "The error
+# model"). Prints "x_target x_bin adv err" three times
 # ("x_target nan nan nan" where analyze found no bin), then "mean err bins lo hi";
 # "none" when no bin has both curves.
 levels() {
@@ -46,6 +47,9 @@ levels() {
         t = $0; sub(/^  at x = */, "", t); split(t, w, " "); lev[++nl] = w[1]
         if ($0 ~ /no bin with both curves/) { bx[nl] = "nan"; next }
         u = $0; sub(/.*\(bin at x = /, "", u); sub(/:.*/, "", u); bx[nl] = u
+    }
+    /^  mean over the [0-9]+ bins with an error: / {
+        t = $0; sub(/.*\+- */, "", t); split(t, w, " "); merr = w[1]
     }
     END {
         lo = ""; hi = ""
@@ -61,7 +65,7 @@ levels() {
         s = 0; s2 = 0; m = 0
         for (i = 1; i <= n; i++)
             if (a[i] != "nan" && e[i] != "nan") { s += a[i]; s2 += e[i] * e[i]; m++ }
-        if (m > 0) printf "%.6g %.3g %d %s %s\n", s / m, sqrt(s2) / m, m, lo, hi
+        if (m > 0) printf "%.6g %.3g %d %s %s\n", s / m, merr != "" ? merr : sqrt(s2) / m, m, lo, hi
         else print "nan nan 0 " lo " " hi
     }' "$1" "$2"
 }
@@ -130,8 +134,11 @@ What the numbers are (\`entroscape analyze\`, README "Analysis and figures"):
   significant only if the landscape converged.
 - Levels: 25%, 50% and 75% of the x range where both curves exist (x is the ln training loss,
   or the training accuracy for the spiral), at the bin \`entroscape analyze\` picks (the one
-  containing that x, or the nearest with both curves), and the mean over that range; the
-  values are those of \`entroscape analyze --tsv\` for each landscape.
+  containing that x, or the nearest with both curves), and the mean over that range (its
+  error with the Adam runs as clusters across bins: one run puts states into several bins);
+  the values are those of \`entroscape analyze\` for each landscape. All of these errors are
+  within one dataset (task.seed = 1): the spread between datasets is not included (see
+  "Ensembles over data seeds" when reproduce.sh ran with --data-seeds).
 
 EOF
 
@@ -360,12 +367,43 @@ if [ ${#fail_list[@]} -gt 0 ] || [ -n "${REPRO_FAILED:-}" ]; then
     echo "- Failed: ${fail_list[*]-} ${REPRO_FAILED:-} (logs in out/reproduce/)."
 fi
 echo
+# The data-seed ensembles (reproduce.sh --data-seeds): one row per task and protocol, from
+# the mean row of OUT/NAME[-paper]-ensemble.tsv and the range and verdict lines of the .txt.
+ens_rows=()
+for t in "${tasks[@]}"; do
+    IFS='|' read -r n c tc g x nrep <<< "$t"
+    for p in "" -paper; do
+        f="$out/$n$p-ensemble"
+        [ -s "$f.tsv" ] && [ -s "$f.txt" ] || continue
+        row=$(awk -F'\t' '$1 == "mean" { printf "%s|%+.4f|%.4f|%.4f|%.4f|%.4f", $2, $3, $4, $5, $6, $7 }' "$f.tsv")
+        range=$(sed -n 's/.*every dataset has (x in \(\[[^]]*\]\).*/\1/p' "$f.txt" | head -n1)
+        v=$(sed -n 's/^verdict (at 2 total_err): //p' "$f.txt" | head -n1)
+        proto="entroscape (kaiming, batch 40, projected, every epoch)"
+        [ -z "$p" ] || proto="paper (glorot, batch 32, unboxed, final states)"
+        ens_rows+=("| $n | $proto | ${row//|/ | } | ${range:--} | ${v:--} |")
+    done
+done
+if [ ${#ens_rows[@]} -gt 0 ]; then
+    echo "## Ensembles over data seeds"
+    echo
+    echo "Each dataset (task.seed = ${REPRO_DATA_SEEDS_USED:-?}) has its own landscape and Adam runs; per"
+    echo "dataset the mean advantage over the x range every dataset shares (runs as clusters"
+    echo "across bins), then over datasets (README, \"Ensembles over datasets\"): the mean,"
+    echo "its standard error over datasets, the within-dataset error, the spread between"
+    echo "datasets beyond it, and the total error the verdict uses (|mean| > 2 total)."
+    echo
+    echo "| task | Adam protocol | datasets | mean advantage | se_between | within_err | between_sd | total_err | x range | verdict |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${ens_rows[@]}"
+    echo
+fi
 echo "## Regenerating"
 echo
 echo '```sh'
 echo "make reproduce                                   # REPRO_SECONDS=1800 per landscape: ~5 h on 2 cores"
 echo "REPRO_SECONDS=${budget} make reproduce                # the budget of this file"
 echo "scripts/reproduce.sh --only spiral-3x6,spiral-3x15 --seconds 600"
+echo "scripts/reproduce.sh --only spiral-3x6,spiral-3x15 --data-seeds 1-10   # the ensembles"
 echo '```'
 echo
 echo "Outputs: \`out/reproduce/\` (landscapes \`NAME.h5\`, Adam runs \`NAME-train.h5\`, tables"

@@ -5,6 +5,7 @@
 #   scripts/sweep.sh [OPTIONS] KEY VALUE [VALUE...] -- CONFIG [CONFIG_TRAIN]
 #   scripts/sweep.sh model.hidden 6,6,6 15,15,15 -- \
 #       configs/wl-spiral-3x6-loss-acc.ini configs/spiral-3x6.ini
+#   scripts/sweep.sh --data-seeds 1-10 CONFIG [CONFIG_TRAIN]     (an ensemble over datasets)
 #
 # Run `scripts/sweep.sh --help` for the options. Exit codes: 0 success, 1 a step failed,
 # 2 usage error.
@@ -16,6 +17,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
     cat <<'EOF'
 usage: scripts/sweep.sh [OPTIONS] KEY VALUE [VALUE...] -- CONFIG [CONFIG_TRAIN]
+       scripts/sweep.sh --data-seeds SEEDS [OPTIONS] [--] CONFIG [CONFIG_TRAIN]
+       scripts/sweep.sh --data-seeds SEEDS [OPTIONS] KEY VALUE [VALUE...] -- CONFIG [CONFIG_TRAIN]
 
 For each VALUE of the config key KEY (section.key, e.g. model.hidden):
   1. train    entroscape train CONFIG_TRAIN --set KEY=VALUE   -> DIR/TAG-train.h5
@@ -36,12 +39,25 @@ and finally
 TAG is NAME-KEY-VALUE with dots in KEY as '_' and commas in VALUE as 'x'
 (e.g. wl-spiral-3x6-loss-acc-model_hidden-15x15x15); NAME is CONFIG's name.
 
+Data-seed ensembles: --data-seeds SEEDS (e.g. 1-10, or 1,3,5, or 1-5,8) repeats steps 1-4
+for every task.seed in SEEDS (training and landscape get the same seed: a new dataset each)
+and then, instead of compare,
+  5. ensemble entroscape analyze --ensemble-file DIR/ENS.list -o DIR/ENS.h5
+              -> DIR/ENS.txt, DIR/ENS.tsv: the advantage over datasets per x bin and
+              over the x range, with its between-dataset and within-dataset errors
+Without KEY, TAG is NAME-dSEED and ENS is NAME-ensemble (DIR: out/sweep-NAME-data-seeds).
+With KEY VALUE..., every value gets its ensemble: TAG NAME-KEY-VALUE-dSEED, ENS
+NAME-KEY-VALUE-ensemble, and a summary line per value (mean +- total error).
+
 Options:
   -o, --out DIR        output directory (default: out/sweep-NAME-KEY)
   --set K=V            extra override for `run` (repeatable), e.g. --set sampler.max_seconds=60
   --train-set K=V      extra override for `train` (repeatable), e.g. --train-set train.runs=20
   --seconds S          shorthand for --set sampler.max_seconds=S (a time budget per value)
   --replicas R         R independent replicas of each landscape (other seeds; default 0)
+  --data-seeds SEEDS   an ensemble over data seeds (task.seed), see above
+  --states S           which SGD/Adam states analyze bins: all-epochs (default) or final
+                       (the paper's protocol, e.g. with configs/spiral-3x6-paper-adam.ini)
   --init-from-train    start the walkers from the trained networks
                        (--set sampler.init=sgd:DIR/TAG-train.h5 for each value)
   --threads N          threads for train and run (default: all cores)
@@ -67,6 +83,7 @@ die_usage() { echo "$prog: $*" >&2; echo "(scripts/sweep.sh --help for usage)" >
 die() { echo "$prog: $*" >&2; exit 1; }
 
 out_dir="" threads="" at="" force=0 resume_runs=0 slurm=0 dry=0 init_from_train=0 replicas=0
+data_seeds="" states=""
 run_sets=() train_sets=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -79,30 +96,70 @@ while [ $# -gt 0 ]; do
         --seconds) [ $# -ge 2 ] || die_usage "--seconds needs a number"; run_sets+=("sampler.max_seconds=$2"); shift 2 ;;
         --init-from-train) init_from_train=1; shift ;;
         --replicas) [ $# -ge 2 ] || die_usage "--replicas needs a number"; replicas=$2; shift 2 ;;
+        --data-seeds) [ $# -ge 2 ] || die_usage "--data-seeds needs seeds, e.g. 1-10"; data_seeds=$2; shift 2 ;;
+        --data-seeds=*) data_seeds=${1#--data-seeds=}; shift ;;
+        --states) [ $# -ge 2 ] || die_usage "--states needs final or all-epochs"; states=$2; shift 2 ;;
         --threads) [ $# -ge 2 ] || die_usage "--threads needs a number"; threads=$2; shift 2 ;;
         --at) [ $# -ge 2 ] || die_usage "--at needs X,X,..."; at=$2; shift 2 ;;
         --force) force=1; shift ;;
         --resume) resume_runs=1; shift ;;
         --slurm) slurm=1; shift ;;
         -n|--dry-run) dry=1; shift ;;
-        --) die_usage "KEY and VALUEs come before '--'" ;;
+        --) [ -n "$data_seeds" ] && break; die_usage "KEY and VALUEs come before '--'" ;;
         -*) die_usage "unknown option '$1'" ;;
         *) break ;;
     esac
 done
 
-[ $# -ge 1 ] || die_usage "missing KEY VALUE... -- CONFIG [CONFIG_TRAIN]"
-key=$1
-shift
-[[ "$key" =~ ^[a-z]+\.[a-z_]+$ ]] || die_usage "KEY '$key' is not of the form section.key (e.g. model.hidden)"
+# expand_seeds SPEC: "1-3,7" -> 1 2 3 7 (one a line); exits 2 when malformed.
+expand_seeds() {
+    local part a b
+    local IFS=,
+    for part in $1; do
+        if [[ "$part" =~ ^([0-9]+)-([0-9]+)$ ]]; then
+            a=$((10#${BASH_REMATCH[1]})) b=$((10#${BASH_REMATCH[2]}))
+            [ "$a" -le "$b" ] || die_usage "--data-seeds: $part is an empty range"
+            seq "$a" "$b"
+        elif [[ "$part" =~ ^[0-9]+$ ]]; then
+            echo $((10#$part))
+        else
+            die_usage "--data-seeds: '$part' is not a seed or a range like 1-10"
+        fi
+    done
+}
+seeds=()
+if [ -n "$data_seeds" ]; then
+    [[ "$data_seeds" =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] \
+        || die_usage "--data-seeds '$data_seeds': expected seeds and ranges like 1-10 or 1,3,5-8"
+    mapfile -t seeds < <(expand_seeds "$data_seeds")
+    [ ${#seeds[@]} -ge 1 ] || die_usage "--data-seeds '$data_seeds' names no seed"
+    dupseed=$(printf '%s\n' "${seeds[@]}" | sort | uniq -d | head -n1)
+    [ -z "$dupseed" ] || die_usage "--data-seeds: seed $dupseed given twice"
+    for s in "${run_sets[@]}" "${train_sets[@]}"; do
+        [[ "$s" != task.seed=* ]] || die_usage "--data-seeds sets task.seed itself: drop --set $s"
+    done
+fi
 values=()
-while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-    values+=("$1")
+if [ -n "$data_seeds" ] && { [ "${1:-}" = "--" ] || ! printf '%s\n' "$@" | grep -qx -- '--'; }; then
+    [ "${1:-}" != "--" ] || shift
+    key=""   # a plain ensemble over data seeds
+    values=("")
+else
+    [ $# -ge 1 ] || die_usage "missing KEY VALUE... -- CONFIG [CONFIG_TRAIN]"
+    key=$1
     shift
-done
-[ $# -gt 0 ] || die_usage "missing '--' before CONFIG"
-shift
-[ ${#values[@]} -ge 1 ] || die_usage "no VALUEs given for $key"
+    [[ "$key" =~ ^[a-z]+\.[a-z_]+$ ]] || die_usage "KEY '$key' is not of the form section.key (e.g. model.hidden)"
+    [ -z "$data_seeds" ] || [ "$key" != task.seed ] || die_usage "--data-seeds varies task.seed itself: it cannot be the swept KEY"
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        values+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] || die_usage "missing '--' before CONFIG"
+    shift
+    [ ${#values[@]} -ge 1 ] || die_usage "no VALUEs given for $key"
+fi
+[ -z "$states" ] || [ "$states" = final ] || [ "$states" = all-epochs ] \
+    || die_usage "--states '$states': expected final or all-epochs"
 [ $# -ge 1 ] || die_usage "missing CONFIG after '--'"
 [ $# -le 2 ] || die_usage "too many arguments after '--': $* (expected CONFIG [CONFIG_TRAIN])"
 config=$1
@@ -110,6 +167,7 @@ train_config=${2:-}
 [ -f "$config" ] || die_usage "config '$config' not found"
 [ -z "$train_config" ] || [ -f "$train_config" ] || die_usage "training config '$train_config' not found"
 for v in "${values[@]}"; do
+    [ -z "$v" ] && [ -z "$key" ] && continue
     [[ "$v" =~ ^[A-Za-z0-9_.,:+-]+$ ]] || die_usage "value '$v' has characters other than letters, digits and _ . , : + -"
 done
 dup=$(printf '%s\n' "${values[@]}" | sort | uniq -d | head -n1)
@@ -135,10 +193,18 @@ fi
 
 name=$(basename "$config" .ini)
 keytag=${key//./_}
-[ -n "$out_dir" ] || out_dir="out/sweep-$name-$keytag"
+[ -n "$out_dir" ] || out_dir="out/sweep-$name-${keytag:-data-seeds}"
 E=${ENTROSCAPE:-$root/entroscape}
 
-tag_of() { local v=$1; echo "$name-$keytag-${v//,/x}"; }
+# tag_of VALUE [SEED]: NAME-KEY-VALUE, NAME-KEY-VALUE-dSEED, or NAME-dSEED without a KEY.
+tag_of() {
+    local v=$1 seed=${2:-} t=$name
+    [ -z "$key" ] || t="$t-$keytag-${v//,/x}"
+    [ -z "$seed" ] || t="$t-d$seed"
+    echo "$t"
+}
+# ens_of VALUE: the name of a value's ensemble.
+ens_of() { local v=$1; if [ -z "$key" ]; then echo "$name-ensemble"; else echo "$(tag_of "$v")-ensemble"; fi; }
 
 # Print a command, then run it (unless --dry-run). Output of the command goes where the
 # caller sends it.
@@ -150,6 +216,11 @@ run_cmd() {
 }
 
 # --- SLURM: one array task per value, then a compare job ------------------------------
+if [ "$slurm" -eq 1 ] && [ -n "$data_seeds" ]; then
+    [ -z "$key" ] || die_usage "--data-seeds with KEY VALUE... is not supported with --slurm yet (submit one data-seed sweep per value with --set KEY=VALUE)"
+    key=task.seed keytag=task_seed   # one array task per seed; the last job builds the ensemble
+    values=("${seeds[@]}")
+fi
 if [ "$slurm" -eq 1 ]; then
     command -v sbatch >/dev/null 2>&1 || die "--slurm: sbatch not found (is this a SLURM login node?)"
     [ "$dry" -eq 1 ] || mkdir -p "$out_dir"
@@ -186,7 +257,8 @@ fi
 
 # --- locally -------------------------------------------------------------------------
 [ -x "$E" ] || die "$E not found or not executable: run make (or set ENTROSCAPE)"
-[ "$dry" -eq 1 ] || mkdir -p "$out_dir/figures" "$out_dir/compare"
+[ "$dry" -eq 1 ] || mkdir -p "$out_dir/figures"
+[ "$dry" -eq 1 ] || [ -n "$data_seeds" ] || mkdir -p "$out_dir/compare"
 thr=()
 [ -z "$threads" ] || thr=(--threads "$threads")
 sets_of() { local s; for s in "$@"; do printf -- '--set\n%s\n' "$s"; done; }
@@ -227,23 +299,35 @@ run_landscape() {
 
 t_start=$SECONDS
 results=()
+summary=()
+stopt=()
+[ -z "$states" ] || stopt=(--states "$states")
+point_seeds=("")
+[ -z "$data_seeds" ] || point_seeds=("${seeds[@]}")
 for v in "${values[@]}"; do
-    tag=$(tag_of "$v")
+  ens_lines=()
+  for seed in "${point_seeds[@]}"; do
+    tag=$(tag_of "$v" "$seed")
     out="$out_dir/$tag.h5"
-    echo "== $key = $v -> $out" >&2
+    what="${key:+$key = $v}${key:+${seed:+, }}${seed:+task.seed = $seed}"
+    psets=()   # this point's overrides, for train and run alike
+    [ -z "$key" ] || psets+=(--set "$key=$v")
+    [ -z "$seed" ] || psets+=(--set "task.seed=$seed")
+    echo "== $what -> $out" >&2
     train_out=""
     if [ -n "$train_config" ]; then
         if [ "$shared_train" -eq 1 ]; then
-            train_out="$out_dir/$name-train.h5"
+            train_out="$out_dir/$name${seed:+-d$seed}-train.h5"
             tset=()
+            [ -z "$seed" ] || tset=(--set "task.seed=$seed")
         else
             train_out="$out_dir/$tag-train.h5"
-            tset=(--set "$key=$v")
+            tset=("${psets[@]}")
         fi
         if [ "$force" -eq 1 ] || [ ! -f "$train_out" ]; then
             mapfile -t extra < <(sets_of "${train_sets[@]}")
             run_cmd "$E" train "$train_config" "${tset[@]}" "${extra[@]}" "${thr[@]}" \
-                -o "$train_out" --quiet || die "train failed for $key = $v"
+                -o "$train_out" --quiet || die "train failed for $what"
         else
             echo "   $train_out exists: reused (--force to train again)" >&2
         fi
@@ -254,18 +338,18 @@ for v in "${values[@]}"; do
         die "--init-from-train: no training config (give CONFIG_TRAIN or a [train] section)"
     fi
     mapfile -t extra < <(sets_of "${rset[@]}")
-    run_landscape "$out_dir/$tag" "$key = $v" --set "$key=$v" "${extra[@]}"
+    run_landscape "$out_dir/$tag" "$what" "${psets[@]}" "${extra[@]}"
     reps=()
     for (( k = 1; k <= replicas; k++ )); do
-        seed=$((1000 + k))
-        echo "   replica with sampler.seed = $seed" >&2
-        run_landscape "$out_dir/$tag-seed$seed" "$key = $v, seed $seed" --set "$key=$v" \
-            "${extra[@]}" --set "sampler.seed=$seed"
-        reps+=(--replica "$out_dir/$tag-seed$seed.h5")
+        rseed=$((1000 + k))
+        echo "   replica with sampler.seed = $rseed" >&2
+        run_landscape "$out_dir/$tag-seed$rseed" "$what, sampler.seed $rseed" "${psets[@]}" \
+            "${extra[@]}" --set "sampler.seed=$rseed"
+        reps+=(--replica "$out_dir/$tag-seed$rseed.h5")
     done
     sgd=()
     [ -z "$train_out" ] || sgd=(--sgd "$train_out")
-    ana=("${sgd[@]}" "${reps[@]}")   # plot takes the replicas' spread from /analysis
+    ana=("${sgd[@]}" "${reps[@]}" "${stopt[@]}")   # plot takes the replicas' spread from /analysis
     if [ "$dry" -eq 1 ]; then
         run_cmd "$E" analyze "$out" "${ana[@]}"
     else
@@ -275,13 +359,33 @@ for v in "${values[@]}"; do
             || die "analyze --tsv failed for $out"
     fi
     run_cmd "$E" plot "$out" "${sgd[@]}" -o "$out_dir/figures" >&2 \
-        || echo "$prog: plot failed for $out (going on to the comparison)" >&2
+        || echo "$prog: plot failed for $out (going on)" >&2
     results+=("$out")
+    ens_lines+=("$tag.h5${train_out:+ $(basename "$train_out")}")
+  done
+  [ -n "$data_seeds" ] || continue
+  # the ensemble of this value over the data seeds
+  ens=$(ens_of "$v")
+  list="$out_dir/$ens.list"
+  if [ "$dry" -eq 1 ]; then
+      run_cmd "$E" analyze --ensemble-file "$list" "${stopt[@]}" -o "$out_dir/$ens.h5"
+      continue
+  fi
+  { echo "# written by scripts/sweep.sh: LANDSCAPE.h5 TRAIN.h5 per data seed"
+    printf '%s\n' "${ens_lines[@]}"; } > "$list"
+  run_cmd "$E" analyze --ensemble-file "$list" "${stopt[@]}" -o "$out_dir/$ens.h5" \
+      > "$out_dir/$ens.txt" || die "the ensemble analysis failed for $list"
+  "$E" analyze --ensemble-file "$list" "${stopt[@]}" --tsv > "$out_dir/$ens.tsv" \
+      || die "analyze --ensemble-file --tsv failed for $list"
+  cat "$out_dir/$ens.txt"
+  summary+=("${key:+$key = $v: }$(sed -n 's/^mean over datasets: //p' "$out_dir/$ens.txt")")
 done
 
 atopt=()
 [ -z "$at" ] || atopt=(--at "$at")
-if [ ${#results[@]} -lt 2 ]; then
+if [ -n "$data_seeds" ]; then
+    [ "$dry" -eq 1 ] || { echo; echo "ensembles over task.seed = $data_seeds:"; printf '  %s\n' "${summary[@]}"; }
+elif [ ${#results[@]} -lt 2 ]; then
     echo "$prog: one value only: nothing to compare" >&2
 else
     if [ "$dry" -eq 1 ]; then
@@ -296,7 +400,11 @@ else
 fi
 [ "$dry" -eq 1 ] && exit 0
 echo
-echo "sweep of $key over ${values[*]} done in $(( SECONDS - t_start )) s:"
+echo "sweep of ${key:-task.seed} over ${data_seeds:-${values[*]}} done in $(( SECONDS - t_start )) s:"
 echo "  landscapes   $out_dir/*.h5 (analysis tables: $out_dir/*.analysis.txt, .tsv)"
 echo "  figures      $out_dir/figures/"
-[ ${#results[@]} -lt 2 ] || echo "  comparison   $out_dir/compare.txt, $out_dir/compare.tsv, $out_dir/compare/"
+if [ -n "$data_seeds" ]; then
+    echo "  ensembles    $out_dir/*-ensemble.{txt,tsv,h5,list}"
+elif [ ${#results[@]} -ge 2 ]; then
+    echo "  comparison   $out_dir/compare.txt, $out_dir/compare.tsv, $out_dir/compare/"
+fi

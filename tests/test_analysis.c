@@ -9,7 +9,12 @@
  * ./entroscape from the top directory (ES_BIN overrides). */
 #include "testutil.h"
 #include "entroscape/analysis.h"
+#include "entroscape/ensemble.h"
 #include "entroscape/h5io.h"
+#include "entroscape/rng.h"
+
+#include <gsl/gsl_randist.h>
+#include <hdf5.h>
 #include "entroscape/plot.h"
 #include "entroscape/train.h"
 
@@ -240,7 +245,23 @@ static void test_sgd_binning_by_hand(void **state)
     es_ana_mean m = es_analysis_mean(a, lo, hi);   /* bins 1 and 2 have errors */
     assert_int_equal(m.n, 2);
     assert_close(m.advantage, ((0.40625 - 0.65) + (0.5 - 0.6)) / 2, TOL, "mean advantage");
-    assert_close(m.err, sqrt(0.05 * 0.05 + 0.07 / 3) / 2, 1e-12, "mean advantage error");
+    /* the runs are clusters across bins: dev_ri = (s_ri - n_ri m_i) / N_i, bin 1 (m 0.65,
+     * N 2): run 0 -0.025, run 1 +0.025; bin 2 (m 0.6, N 3): -1/30, -1/15, +0.1. Per run
+     * (1/2) sum_i dev_ri = -7/240, -1/48, 1/20; G = 3 runs:
+     *   err^2 = 3/2 ((7/240)^2 + (1/48)^2 + (1/20)^2) = 3/2 * 0.00378472 = 0.00567708
+     * (bins taken as independent would give sqrt(0.05^2 + 0.07/3) / 2 = 0.0804) */
+    double want = sqrt(1.5 * (pow(7.0 / 240, 2) + pow(1.0 / 48, 2) + pow(1.0 / 20, 2)));
+    assert_int_equal(m.clustered, 1);
+    assert_close(m.err, want, 1e-12, "mean advantage error, runs as clusters");
+    assert_close(m.land_err, 0, 0, "no landscape error without replicas");
+    /* without the per-run deviations (an older /analysis): the upper bound, SGD errors
+     * added as fully correlated: (0.05 + sqrt(0.07 / 3)) / 2 */
+    double *dev = a->sgd_run_dev;
+    a->sgd_run_dev = NULL;
+    m = es_analysis_mean(a, lo, hi);
+    a->sgd_run_dev = dev;
+    assert_int_equal(m.clustered, 0);
+    assert_close(m.err, (0.05 + sqrt(0.07 / 3)) / 2, 1e-12, "mean error, correlated bound");
     es_analysis_free(a);
     es_sgd_free(s);
     es_dos_free(d);
@@ -408,6 +429,314 @@ static void test_replica_spread(void **state)
     es_sgd_free(s);
     es_dos_free(r);
     es_dos_free(d);
+}
+
+
+/* --states final: only epoch 2 of each run of synthetic_sgd: run 0 (-2.5, 0.8) in bin 0,
+ * runs 1 and 2 (x 1.5 and -5.0) outside the x range. */
+static void test_final_states(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    es_dos *d = synthetic_dos("test_acc");
+    es_sgd *s = synthetic_sgd("spiral", 1, 0, 116);
+    es_analysis *a = es_analysis_from_dos(d, &err);
+    assert_non_null(a);
+    a->sgd_final_only = 1;
+    assert_int_equal(es_analysis_bin_sgd(a, d, s, &err), ES_OK);
+    assert_int_equal(a->sgd_states, 3);
+    assert_int_equal(a->sgd_binned, 1);
+    assert_int_equal(a->sgd_outside, 2);
+    assert_int_equal(a->sgd_undefined, 0);
+    assert_int_equal(a->sgd_count[0], 1);
+    assert_int_equal(a->sgd_count[1] + a->sgd_count[2], 0);
+    assert_close(a->sgd_mean_y[0], 0.8, TOL, "final state of run 0");
+    es_analysis_free(a);
+    es_sgd_free(s);
+    es_dos_free(d);
+}
+
+/* The statistics over datasets, by hand:
+ *   A = {0.1, 0.3}, e = {0.05, 0.05}: mean 0.2, s^2 = 0.02, se_between = 0.1, within 0.05,
+ *     between_sd = sqrt(0.02 - 0.0025), total = sqrt(0.02 / 2) = 0.1
+ *   A = {0.1, 0.1}: s = 0 < within: between_sd 0, total = within / sqrt(2)
+ *   one dataset: total = within, the between-dataset parts NaN; NaN pairs are skipped. */
+static void test_ensemble_stat_by_hand(void **state)
+{
+    (void)state;
+    const double a1[3] = {0.1, NAN, 0.3}, e1[3] = {0.05, 0.01, 0.05};
+    es_ens_stat s = es_ens_stat_of(a1, e1, 3, 1);
+    assert_int_equal(s.n, 2);
+    assert_close(s.mean, 0.2, TOL, "mean over datasets");
+    assert_close(s.se_between, 0.1, TOL, "se_between");
+    assert_close(s.within, 0.05, TOL, "within");
+    assert_close(s.between_sd, sqrt(0.0175), TOL, "between_sd");
+    assert_close(s.total, 0.1, TOL, "total");
+    es_ens_stat v = {2, 0.15, NAN, NAN, NAN, 0.1};   /* the verdict at 2 total errors */
+    assert_int_equal(es_ens_verdict(&v), 0);
+    v.mean = 0.25;
+    assert_int_equal(es_ens_verdict(&v), 1);
+    v.mean = -0.25;
+    assert_int_equal(es_ens_verdict(&v), -1);
+    v.total = NAN;
+    assert_int_equal(es_ens_verdict(&v), 0);
+    const double a2[2] = {0.1, 0.1}, e2[2] = {0.05, 0.05};
+    s = es_ens_stat_of(a2, e2, 2, 1);
+    assert_close(s.between_sd, 0, 0, "no spread beyond the within error");
+    assert_close(s.total, 0.05 / sqrt(2), TOL, "total falls back to the within error");
+    assert_int_equal(es_ens_verdict(&s), 1);
+    s = es_ens_stat_of(a2, e2, 1, 1);
+    assert_int_equal(s.n, 1);
+    assert_true(isnan(s.se_between) && isnan(s.between_sd));
+    assert_close(s.total, 0.05, TOL, "one dataset: total = within");
+}
+
+/* A synthetic ensemble with known variances: D datasets whose SGD/Adam mean in x bin 1 is
+ * mu_d = 0.6 + N(0, SB^2) (the between-dataset spread), each with R runs of one state
+ * (epoch 0 only) y = mu_d + N(0, SR^2). The landscape is synthetic_dos (Eq. 1 = 0.40625 in
+ * bin 1), so A_d = 0.40625 - sgd mean_d, and its within-dataset error (clustered s.e.) has
+ * e_d^2 ~ SR^2 / R. Truth: within^2 = SR^2 / R, between_sd^2 = SB^2, mean = -0.19375.
+ * Tolerances are 4 standard deviations of the estimators (normal data):
+ *   mean of e_d^2 over D:  sd = (SR^2 / R) sqrt(2 / ((R - 1) D))
+ *   s^2 over D datasets:   sd = sqrt(2 / (D - 1)) (SB^2 + SR^2 / R); between_sd^2 = s^2 -
+ *                          within^2 adds both in quadrature
+ *   mean:                  sd = sqrt((SB^2 + SR^2 / R) / D) */
+static void test_ensemble_recovers_variances(void **state)
+{
+    (void)state;
+    enum { D = 1000, R = 8 };
+    const double SB = 0.02, SR = 0.05, W2 = SR * SR / R;
+    es_err err = {0};
+    es_dos *d = synthetic_dos("test_acc");
+    gsl_rng *rng = es_rng_alloc(18, 0, &err);
+    assert_non_null(rng);
+    es_analysis *ana[D];
+    int64_t seeds[D];
+    for (int k = 0; k < D; k++) {
+        es_sgd *s = es_sgd_alloc(R, 0, 116, &err);
+        assert_non_null(s);
+        snprintf(s->task, sizeof s->task, "spiral");
+        s->classify = 1;
+        double mu = 0.6 + gsl_ran_gaussian(rng, SB);
+        for (long r = 0; r < R; r++) {
+            double *row = es_sgd_row(s, r, 0);
+            row[ES_TRAIN_LOSS] = exp(-1.5);
+            row[ES_TRAIN_ACC] = 0.9;
+            row[ES_TEST_LOSS] = 1.0;
+            row[ES_TEST_ACC] = mu + gsl_ran_gaussian(rng, SR);
+        }
+        ana[k] = es_analysis_from_dos(d, &err);
+        assert_non_null(ana[k]);
+        assert_int_equal(es_analysis_bin_sgd(ana[k], d, s, &err), ES_OK);
+        seeds[k] = k + 1;
+        es_sgd_free(s);
+    }
+    es_ensemble *e = es_ensemble_from_analyses((const es_analysis *const *)ana, seeds, NULL, D,
+                                               &err);
+    if (!e)
+        fail_msg("es_ensemble_from_analyses: %s", err.msg);
+    const es_ens_stat *b = &e->bin[1];
+    assert_int_equal(b->n, D);
+    double tol_w2 = 4 * W2 * sqrt(2.0 / ((R - 1) * (double)D));
+    double tol_s2 = 4 * sqrt(2.0 / (D - 1)) * (SB * SB + W2);
+    double tol_b2 = sqrt(tol_s2 * tol_s2 + tol_w2 * tol_w2);
+    double tol_m = 4 * sqrt((SB * SB + W2) / D);
+    print_message("ensemble of %d datasets, %d runs each:\n"
+                  "  within^2     %.4e expected %.4e tolerance %.2e\n"
+                  "  between_sd^2 %.4e expected %.4e tolerance %.2e\n"
+                  "  mean         %+.5f expected %+.5f tolerance %.5f\n", D, R,
+                  b->within * b->within, W2, tol_w2, b->between_sd * b->between_sd, SB * SB,
+                  tol_b2, b->mean, 0.40625 - 0.6, tol_m);
+    assert_close(b->within * b->within, W2, tol_w2, "within-dataset variance");
+    assert_close(b->between_sd * b->between_sd, SB * SB, tol_b2, "between-dataset variance");
+    assert_close(b->mean, 0.40625 - 0.6, tol_m, "mean advantage over datasets");
+    assert_close(b->se_between, sqrt((SB * SB + W2) / D), tol_s2 / (2 * sqrt(SB * SB + W2) *
+                 sqrt((double)D)), "se_between (delta method from s^2)");
+    /* the mean over the range: only bin 1 is common, so it equals the bin */
+    assert_int_equal(e->n_common, 1);
+    assert_close(e->mean.mean, b->mean, 1e-12, "mean over the range");
+    assert_close(e->mean.total, b->total, 1e-12, "its total error");
+    assert_int_equal(e->set_clustered, 1);
+    /* the same seed twice is refused */
+    seeds[1] = seeds[0];
+    assert_null(es_ensemble_from_analyses((const es_analysis *const *)ana, seeds, NULL, 2,
+                                          &err));
+    assert_non_null(strstr(err.msg, "task.seed"));
+    es_ensemble_free(e);
+    for (int k = 0; k < D; k++)
+        es_analysis_free(ana[k]);
+    gsl_rng_free(rng);
+    es_dos_free(d);
+}
+
+
+/* analyze keeps the SGD/Adam comparison an earlier analyze recorded (RUN.h5 has no /sgd of
+ * its own), says so, and drops it only with --no-sgd; --states is kept with it. */
+static void test_analyze_keeps_recorded_sgd(void **state)
+{
+    (void)state;
+    const char *run = tmp("k-run.h5"), *train = tmp("k-train.h5");
+    make_pair(run, train, SPIRAL_CFG, "test_acc", "spiral", 1, 0, 116);
+    assert_int_equal(es("analyze %s --sgd %s --states final", run, train), 0);
+    expect_contains("a new group");
+    int rc = es("analyze %s", run);
+    if (rc != 0)
+        fail_msg("analyze RUN.h5 after --sgd exited %d:\n%s", rc, out);
+    expect_contains("keeping the SGD/Adam comparison recorded in /analysis");
+    expect_contains("states: final");
+    expect_contains("replacing the earlier /analysis");
+    expect_contains("between-dataset spread is not included");
+    es_err err = {0};
+    es_analysis *a = es_h5_read_analysis(run, NULL, &err);
+    assert_non_null(a);
+    assert_int_equal(a->has_sgd, 1);
+    assert_string_equal(a->sgd_file, train);
+    assert_int_equal(a->sgd_final_only, 1);
+    assert_int_equal(a->sgd_states, 3);   /* the final states of 3 runs */
+    assert_int_equal(a->dev_runs, 3);
+    es_analysis_free(a);
+    assert_int_equal(es("analyze %s --no-sgd", run), 0);
+    a = es_h5_read_analysis(run, NULL, &err);
+    assert_non_null(a);
+    assert_int_equal(a->has_sgd, 0);
+    es_analysis_free(a);
+    assert_int_equal(es("analyze %s --sgd %s --no-sgd", run, train), 2);
+    assert_int_equal(es("analyze %s --states some", run), 2);
+    expect_contains("final or all-epochs");
+    /* the recorded file is gone: a clear error, nothing rewritten */
+    assert_int_equal(es("analyze %s --sgd %s", run, train), 0);
+    assert_int_equal(unlink(train), 0);
+    assert_int_equal(es("analyze %s", run), 1);
+    expect_contains("cannot be read now");
+}
+
+/* Read float64 dataset /ensemble/name of path into buf[n]. */
+static void read_ens(const char *path, const char *name, double *buf, size_t n)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    char full[128];
+    snprintf(full, sizeof full, "/ensemble/%s", name);
+    hid_t d = H5Dopen2(f, full, H5P_DEFAULT);
+    if (d < 0)
+        fail_msg("%s has no %s", path, full);
+    hid_t sp = H5Dget_space(d);
+    assert_int_equal((size_t)H5Sget_simple_extent_npoints(sp), n);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+/* Three datasets (task.seed 1, 2, 3), SGD states shifted by 0, +0.02, -0.04: in bin 1 the
+ * advantages are 0.40625 - 0.65 - shift, each with error 0.05; over datasets mean
+ * -0.24375 + 0.02 / 3, s^2 = 9.3333e-4 < within^2 = 0.0025: between_sd 0, total
+ * 0.05 / sqrt(3). Bin 2: 0.5 - 0.6 - shift, error sqrt(0.07 / 3). */
+static void test_analyze_ensemble_cli(void **state)
+{
+    (void)state;
+    static const double shift[3] = {0, 0.02, -0.04};
+    char run[3][600], cfg[512];
+    for (int k = 0; k < 3; k++) {
+        snprintf(run[k], sizeof run[k], "%s/e-run-d%d.h5", tu_tmpdir(), k + 1);
+        snprintf(cfg, sizeof cfg, "%s", SPIRAL_CFG);
+        char *seed = strstr(cfg, "seed = 1");
+        seed[7] = (char)('1' + k);
+        make_pair(run[k], tmp("e-scratch.h5"), cfg, "test_acc", "spiral", 1, shift[k], 116);
+        es_sgd *s = synthetic_sgd("spiral", 1, shift[k], 116);
+        char tname[600];
+        snprintf(tname, sizeof tname, "%s/e-train-d%d.h5", tu_tmpdir(), 3 - k);   /* named in
+                                                 * the other order: pairing is by task.seed */
+        write_file(tname, cfg, NULL, s);
+        es_sgd_free(s);
+    }
+    const char *ens = tmp("e-ens.h5");
+    int rc = es("analyze --ensemble '%s/e-run-d*.h5' --sgd-ensemble '%s/e-train-d*.h5' -o %s",
+                tu_tmpdir(), tu_tmpdir(), ens);
+    if (rc != 0)
+        fail_msg("analyze --ensemble exited %d:\n%s", rc, out);
+    expect_contains("ensemble of 3 datasets (task.seed 1, 2, 3)");
+    expect_contains("wrote /ensemble");
+    double m[4], se[4], w[4], b[4], t[4], adv[12];
+    read_ens(ens, "mean_advantage", m, 4);
+    read_ens(ens, "se_between", se, 4);
+    read_ens(ens, "within_err", w, 4);
+    read_ens(ens, "between_sd", b, 4);
+    read_ens(ens, "total_err", t, 4);
+    read_ens(ens, "advantage", adv, 12);
+    assert_close(adv[4 + 1], 0.40625 - 0.65 - 0.02, 1e-12, "dataset 2, bin 1");
+    assert_close(m[1], 0.40625 - 0.65 + 0.02 / 3, 1e-12, "mean over datasets, bin 1");
+    assert_close(se[1], sqrt(9.3333333333333e-4 / 3), 1e-9, "se_between, bin 1");
+    assert_close(w[1], 0.05, 1e-12, "within, bin 1");
+    assert_close(b[1], 0, 0, "between_sd, bin 1");
+    assert_close(t[1], 0.05 / sqrt(3), 1e-12, "total, bin 1");
+    assert_close(w[2], sqrt(0.07 / 3), 1e-12, "within, bin 2");
+    assert_true(isnan(m[3]));
+    /* --mean-range around bin 1 only: the mean over the range is bin 1's statistics */
+    rc = es("analyze --ensemble '%s/e-run-d*.h5' --sgd-ensemble '%s/e-train-d*.h5' --tsv "
+            "--mean-range -1.6,-1.4", tu_tmpdir(), tu_tmpdir());
+    if (rc != 0)
+        fail_msg("analyze --ensemble --mean-range exited %d:\n%s", rc, out);
+    expect_contains("\nmean\t3\t-0.23708333\t");
+    expect_contains("\t0.028867513\n");   /* total: 0.05 / sqrt(3) */
+    assert_int_equal(es("analyze --ensemble '%s/e-run-d*.h5' --mean-range 1", tu_tmpdir()), 2);
+    /* compare of two ensembles: the same landscapes against Adam states 0.1 better, so
+     * dataset by dataset the first minus the second is +0.1 exactly (same bins, 1 and 2),
+     * each with error sqrt(2) x 0.0753464 (the mean's clustered error, see
+     * test_sgd_binning_by_hand); s = 0 < within: total = sqrt(2) 0.0753464 / sqrt(3). */
+    for (int k = 0; k < 3; k++) {
+        snprintf(cfg, sizeof cfg, "%s", SPIRAL_CFG);
+        strstr(cfg, "seed = 1")[7] = (char)('1' + k);
+        es_sgd *sb = synthetic_sgd("spiral", 1, shift[k] + 0.1, 116);
+        char tname[600];
+        snprintf(tname, sizeof tname, "%s/g-train-d%d.h5", tu_tmpdir(), k + 1);
+        write_file(tname, cfg, NULL, sb);
+        es_sgd_free(sb);
+    }
+    const char *ens2 = tmp("g-ens.h5");
+    assert_int_equal(es("analyze --ensemble '%s/e-run-d*.h5' --sgd-ensemble '%s/g-train-d*.h5' "
+                        "-o %s", tu_tmpdir(), tu_tmpdir(), ens2), 0);
+    rc = es("compare %s %s", ens, ens2);
+    if (rc != 0)
+        fail_msg("compare of two ensembles exited %d:\n%s", rc, out);
+    expect_contains("3 data seeds in both");
+    expect_contains("task.seed 2      +0.1000 +- 0.1066");
+    char want[64];
+    snprintf(want, sizeof want, "+0.1000 +- %.4f (n = 3)",
+             sqrt(2 * 1.5 * (pow(7.0 / 240, 2) + pow(1.0 / 48, 2) + 0.0025) / 3));
+    expect_contains(want);
+    expect_contains("no difference at 2 total_err");   /* 0.1 < 2 x 0.0615 */
+    /* a listing file names the same pairs (paths relative to it) */
+    tu_write_file("e-list.txt", "# landscape training\ne-run-d1.h5 e-train-d3.h5\n"
+                  "e-run-d2.h5 e-train-d2.h5  # a comment\n");
+    rc = es("analyze --ensemble-file %s/e-list.txt --tsv", tu_tmpdir());
+    if (rc != 0)
+        fail_msg("analyze --ensemble-file exited %d:\n%s", rc, out);
+    expect_contains("x\tn_datasets\tmean_advantage");
+    expect_contains("\nmean\t2\t");
+    /* refusals, exit 2: a training file of a seed without landscape, another task.noise */
+    es_sgd *s = synthetic_sgd("spiral", 1, 0, 116);
+    snprintf(cfg, sizeof cfg, "%s", SPIRAL_CFG);
+    strstr(cfg, "seed = 1")[7] = '4';
+    write_file(tmp("e-train-d4.h5"), cfg, NULL, s);
+    rc = es("analyze --ensemble '%s/e-run-d*.h5' --sgd-ensemble '%s/e-train-d*.h5'",
+            tu_tmpdir(), tu_tmpdir());
+    assert_int_equal(rc, 2);
+    expect_contains("task.seed = 4 but no landscape has");
+    assert_int_equal(unlink(tmp("e-train-d4.h5")), 0);
+    snprintf(cfg, sizeof cfg, "%s", SPIRAL_CFG);
+    memcpy(strstr(cfg, "noise = 0.1"), "noise = 0.2", 11);
+    strstr(cfg, "seed = 1")[7] = '5';
+    es_dos *d = synthetic_dos("test_acc");
+    write_file(tmp("e-run-d5.h5"), cfg, d, s);
+    es_dos_free(d);
+    es_sgd_free(s);
+    rc = es("analyze --ensemble '%s/e-run-d*.h5'", tu_tmpdir());
+    assert_int_equal(rc, 2);
+    expect_contains("task.noise = 0.2");
+    assert_int_equal(es("analyze --ensemble '%s/nothing-*.h5'", tu_tmpdir()), 2);
+    expect_contains("no file matches");
+    assert_int_equal(es("analyze %s --ensemble '%s/e-run-d*.h5'", run[0], tu_tmpdir()), 2);
 }
 
 static int have_gnuplot(void);
@@ -609,6 +938,18 @@ static void test_analyze_writes_analysis(void **state)
     assert_string_equal(a->replica_files, rep);
     assert_close(a->mean_y_err[0], (1.0 / 6) / sqrt(2), 1e-12, "stored replica sd");
     assert_close(a->mean_y_err[1], 0, 1e-12, "stored replica sd, equal column");
+    es_analysis_free(a);
+    /* analyze again without options: the recorded comparison and replica spread are kept */
+    rc = es("analyze %s", run);
+    if (rc != 0)
+        fail_msg("analyze RUN.h5 after --sgd --replica exited %d:\n%s", rc, out);
+    expect_contains("keeping the SGD/Adam comparison");
+    expect_contains("keeping the replica spread recorded in /analysis");
+    a = es_h5_read_analysis(run, NULL, &err);
+    assert_non_null(a);
+    assert_int_equal(a->replicas, 2);
+    assert_int_equal(a->has_sgd, 1);
+    assert_close(a->mean_y_err[0], (1.0 / 6) / sqrt(2), 1e-12, "replica sd kept");
     es_analysis_free(a);
     expect_no_temporaries();
 }
@@ -818,7 +1159,8 @@ static void test_compare_synthetic(void **state)
     assert_close(v[1][7], 0.0, tol, "run 2 at x = -1");
     assert_close(v[0][10], -0.171875, tol, "run 1 mean");
     assert_close(v[1][10], -0.071875, tol, "run 2 mean");
-    assert_close(v[0][11], sqrt(0.0025 + 0.07 / 3) / 2, tol, "run 1 mean error");
+    assert_close(v[0][11], sqrt(1.5 * (pow(7.0 / 240, 2) + pow(1.0 / 48, 2) + pow(0.05, 2))),
+                 tol, "run 1 mean error (runs as clusters, see test_sgd_binning_by_hand)");
     assert_close(v[0][12], 2, 0, "run 1 bins in the mean");
 
     /* explicit levels and the aligned table */
@@ -911,10 +1253,15 @@ int main(void)
         cmocka_unit_test(test_one_dimensional),
         cmocka_unit_test(test_sgd_clustered_error),
         cmocka_unit_test(test_replica_spread),
+        cmocka_unit_test(test_final_states),
+        cmocka_unit_test(test_ensemble_stat_by_hand),
+        cmocka_unit_test(test_ensemble_recovers_variances),
         cmocka_unit_test(test_config_and_title),
         cmocka_unit_test(test_history_summary),
         cmocka_unit_test(test_analyze_writes_analysis),
         cmocka_unit_test(test_analyze_regression_and_1d),
+        cmocka_unit_test(test_analyze_keeps_recorded_sgd),
+        cmocka_unit_test(test_analyze_ensemble_cli),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_plots_png_pdf),
         cmocka_unit_test(test_compare_synthetic),

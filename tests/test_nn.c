@@ -709,6 +709,69 @@ static void test_batch_equals_singles(void **state)
  * with bound 0.02 below 1/28 every value within 0.02; embeddings N(0, 1) (sd within 4 standard
  * errors), and with bound 0.5 truncated: all within 0.5, none at the wall, variance of N(0,1)
  * truncated to [-0.5, 0.5] (0.0806) within 4 standard errors. Same seed, same parameters; clones are equal and independent. */
+/* glorot (Keras' glorot_uniform, zero biases): a 784-128-10 mlp's first weights
+ * U(-a, a), a = sqrt(6 / (784 + 128)), variance a^2 / 3 = 2 / 912 within 4 standard errors
+ * (the sample variance of n draws has sd a^2 sqrt(4 / 45 / n)); every value within a; the
+ * last layer within sqrt(6 / 138); every bias exactly 0; with bound 0.05 below a, every value
+ * within 0.05. A 3x3 convolution of 2 -> 3 channels: fan_in 18, fan_out 27, a = sqrt(6/45). */
+static void test_init_glorot(void **state)
+{
+    (void)state;
+    es_err err = {0};
+    gsl_rng *r = new_rng(51);
+    size_t h[1] = {128};
+    nn_spec s = mlp_spec(784, h, 1, 10, NN_RELU, NN_LOSS_SOFTMAX_CE);
+    nn_net *net = nn_net_alloc(&s, &err);
+    assert_non_null(net);
+    for (size_t i = 0; i < net->n_params; i++)
+        net->params[i] = 1;   /* so that zero biases are the init's doing */
+    assert_int_equal(nn_net_init(net, "glorot", 0, r, &err), ES_OK);
+    const nn_layer *l0 = &net->layers[0], *l2 = &net->layers[2];
+    double a = sqrt(6.0 / (784 + 128)), v = 0;
+    for (size_t i = 0; i < l0->w_count; i++) {
+        double w = net->params[l0->w_offset + i];
+        assert_at_most(fabs(w), a, "|glorot weight|, layer 0");
+        v += w * w;
+    }
+    v /= (double)l0->w_count;
+    double tol = 4 * a * a * sqrt(4.0 / 45 / (double)l0->w_count);
+    print_message("glorot variance %.6g expected %.6g tolerance %.2g\n", v, a * a / 3, tol);
+    assert_close(v, a * a / 3, tol, "glorot variance, layer 0");
+    for (size_t i = 0; i < l2->w_count; i++)
+        assert_at_most(fabs(net->params[l2->w_offset + i]), sqrt(6.0 / 138), "|glorot weight|");
+    for (size_t k = 0; k < net->n_layers; k++)
+        for (size_t i = 0; i < net->layers[k].b_count; i++)
+            assert_close(net->params[net->layers[k].b_offset + i], 0, 0, "glorot bias");
+    assert_int_equal(nn_net_init(net, "glorot", 0.05, r, &err), ES_OK);
+    for (size_t i = 0; i < net->n_params; i++)
+        assert_at_most(fabs(net->params[i]), 0.05, "|glorot weight| in the box");
+    nn_net_free(net);
+
+    nn_spec c = {0};
+    snprintf(c.arch, sizeof c.arch, "cnn");
+    c.channels = 3;
+    c.in_c = 2, c.in_h = 8, c.in_w = 8;
+    c.n_in = 2 * 8 * 8;
+    c.n_out = 2;
+    c.activation = NN_RELU;
+    c.loss = NN_LOSS_SOFTMAX_CE;
+    c.biases = 1;
+    net = nn_net_alloc(&c, &err);
+    if (!net)
+        fail_msg("nn_net_alloc(cnn): %s", err.msg);
+    assert_int_equal(nn_net_init(net, "glorot", 0, r, &err), ES_OK);
+    const nn_layer *cv = &net->layers[0];
+    assert_int_equal(cv->kind, NN_CONV3);
+    double ac = sqrt(6.0 / 45), mx = 0;
+    for (size_t i = 0; i < cv->w_count; i++)
+        mx = fmax(mx, fabs(net->params[cv->w_offset + i]));
+    assert_at_most(mx, ac, "|glorot conv weight|");
+    if (mx < 0.8 * ac)   /* 54 draws: the largest is above 0.8 a with probability 1 - 0.8^54 */
+        fail_msg("glorot conv weights reach only %g of the limit %g: fan_out wrong?", mx, ac);
+    nn_net_free(net);
+    gsl_rng_free(r);
+}
+
 static void test_init(void **state)
 {
     (void)state;
@@ -981,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_hand_forward),
         cmocka_unit_test(test_batch_equals_singles),
         cmocka_unit_test(test_init),
+        cmocka_unit_test(test_init_glorot),
         cmocka_unit_test(test_spec_from_config),
         cmocka_unit_test(test_bad_specs),
     };

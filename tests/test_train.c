@@ -5,6 +5,7 @@
  * The end-to-end test runs ./entroscape from the top directory (ES_BIN overrides). */
 #include "testutil.h"
 
+#include "entroscape/analysis.h"
 #include "entroscape/data.h"
 #include "entroscape/h5io.h"
 #include "entroscape/nn.h"
@@ -188,6 +189,54 @@ static void test_projection(void **state)
     setup_load(&s, (const char *const[]){"task.name=spiral", "model.hidden=4,6",
                                          "model.bound=auto", NULL});
     assert_close(s.p.bound, 1.0, 1e-15, "auto bound 2/sqrt(4)");
+    es_data_free(s.data);
+}
+
+/* train.box = none: the same training in the same small box at lr 5 leaves it (the box
+ * only limits the initialisation), es_sgd_runs_outside_box counts the run, and /sgd
+ * records box = none through HDF5; train.box = project (the default) keeps every run in. */
+static void test_box_none(void **state)
+{
+    (void)state;
+    setup s;
+    setup_load(&s, (const char *const[]){"task.name=spiral", "model.hidden=6,6",
+                                         "model.bound=0.3", "train.optimizer=sgd",
+                                         "train.lr=5", "train.epochs=5", "train.batch=8",
+                                         "train.runs=2", "train.box=none", NULL});
+    assert_int_equal(s.p.box_none, 1);
+    assert_close(s.p.box, 0.3, 0, "the box bounds the initialisation");
+    assert_close(s.p.bound, 0, 0, "no projection");
+    es_sgd *r = train(&s, 1);
+    assert_close(r->bound, 0.3, 0, "/sgd records the box");
+    assert_int_equal(r->box_none, 1);
+    double max_abs = 0;
+    long outside = es_sgd_runs_outside_box(r, &max_abs);
+    print_message("train.box = none: %ld of 2 runs outside |w| <= 0.3, max |w| %g\n", outside,
+                  max_abs);
+    assert_int_equal(outside, 2);
+    assert_true(max_abs > 0.3);
+    es_err err = {0};
+    char path[600];
+    snprintf(path, sizeof path, "%s/box-none.h5", tu_tmpdir());
+    es_h5 *h = es_h5_create(path, NULL, 1, &err);
+    assert_non_null(h);
+    assert_int_equal(es_h5_write_sgd(h, r, &err), ES_OK);
+    assert_int_equal(es_h5_commit(h, &err), ES_OK);
+    es_sgd *back = es_h5_read_sgd(path, &err);
+    assert_non_null(back);
+    assert_int_equal(back->box_none, 1);
+    assert_int_equal(es_sgd_runs_outside_box(back, NULL), 2);
+    es_sgd_free(back);
+    es_sgd_free(r);
+    es_data_free(s.data);
+    setup_load(&s, (const char *const[]){"task.name=spiral", "model.hidden=6,6",
+                                         "model.bound=0.3", "train.optimizer=sgd",
+                                         "train.lr=5", "train.epochs=5", "train.batch=8",
+                                         "train.runs=2", NULL});
+    assert_int_equal(s.p.box_none, 0);
+    r = train(&s, 1);
+    assert_int_equal(es_sgd_runs_outside_box(r, NULL), 0);
+    es_sgd_free(r);
     es_data_free(s.data);
 }
 
@@ -456,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_sgd_momentum_l2),
         cmocka_unit_test(test_adamw),
         cmocka_unit_test(test_projection),
+        cmocka_unit_test(test_box_none),
         cmocka_unit_test(test_training_reduces_loss),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_unigram_baseline),

@@ -78,6 +78,17 @@ typedef struct es_analysis {
     int64_t sgd_binned;         /* placed in an x bin */
     int64_t sgd_outside;        /* finite x outside the x range */
     int64_t sgd_undefined;      /* x or y NaN or infinite (e.g. ln of a zero loss) */
+    int sgd_box_none;           /* the training ran with train.box = none */
+    double sgd_bound;           /* its box half-width (0: none) */
+    int64_t sgd_runs_outside_box;   /* runs whose final state lies outside that box */
+    int sgd_final_only;         /* set before es_analysis_bin_sgd: 1 bins only each run's
+                                 * final state (analyze --states final), 0 every epoch */
+    size_t dev_runs;            /* rows of sgd_run_dev: the history's runs; 0 when unknown
+                                 * (an /analysis written before it was stored) */
+    double *sgd_run_dev;        /* (dev_runs, x_bins) run r's share of the deviation of the
+                                 * bin mean: (s_ri - n_ri m_i) / N_i (NaN where r has no state
+                                 * in bin i); sgd_sem_y_i^2 = G_i / (G_i - 1) sum_r dev_ri^2, and
+                                 * the mean over bins takes the runs as clusters from it */
 } es_analysis;
 
 /* An analysis of x_bins bins: every value NaN (log_g_x -inf), counts 0. NULL (err set). */
@@ -95,7 +106,9 @@ es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err);
  * bin, run r contributing n_r states of sum s_r, N = sum n_r and m the mean,
  *     sem^2 = G / (G - 1) * sum_r (s_r - n_r m)^2 / N^2
  * (sd / sqrt(G) of the run means when every run has one state); then the advantage.
- * States whose y is undefined while x is not are counted as undefined, not binned.
+ * States whose y is undefined while x is not are counted as undefined, not binned. With
+ * a->sgd_final_only only epoch s->epochs of each run is placed (sgd_states = runs). Fills
+ * sgd_run_dev (dev_runs = s->runs).
  * ES_EDATA (err set) when a variable has no counterpart in the history (x always; y in
  * 2-D) or an ES_ANA_COUNT variable has samples <= 0. 1-D: only the counts per bin. */
 es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, es_err *err);
@@ -129,15 +142,25 @@ typedef struct es_ana_point {
 es_ana_point es_analysis_at(const es_analysis *a, double x, long max_dist);
 
 /* The mean advantage over the bins with centres in [lo, hi] that have both an advantage and
- * an error (at least 2 runs); err = sqrt(sum err_i^2) / n (bins taken as independent, which
- * understates it: neighbouring bins share runs and walkers).
- * n = 0 gives NaN. */
+ * an error (at least 2 runs). With n such bins and G runs that have a state in any of them,
+ * the runs are the clusters across bins (a run's states fall in several bins):
+ *     err^2 = G / (G - 1) sum_r ((1/n) sum_i dev_ri)^2 + ((1/n) sum_i land_i)^2
+ * with dev_ri = sgd_run_dev and land_i = sqrt(advantage_err_i^2 - sgd_sem_y_i^2) the
+ * landscape's part of bin i's error, taken as fully correlated across bins (an upper bound:
+ * neighbouring columns share walkers). Without sgd_run_dev (an older /analysis) the SGD part
+ * is (1/n) sum_i sgd_sem_y_i, also fully correlated (clustered = 0). n = 0 gives NaN. */
 typedef struct es_ana_mean {
     double lo, hi;
     size_t n;
     double advantage, err;
+    double sgd_err, land_err;   /* the two parts of err */
+    int clustered;              /* 1: the SGD part with runs as clusters; 0: upper bound */
 } es_ana_mean;
 es_ana_mean es_analysis_mean(const es_analysis *a, double lo, double hi);
+
+/* The same over the bins i with use[i] != 0 (x_bins flags) that have an advantage and an
+ * error; lo and hi are the centres of the first and last of them. */
+es_ana_mean es_analysis_mean_bins(const es_analysis *a, const unsigned char *use);
 
 /* ---- training histories (src/analysis/history.c) ------------------------------------------ */
 
@@ -147,6 +170,11 @@ typedef struct es_ana_epoch_stat {
     double mean, sd, sem;       /* sd and sem = sd / sqrt(n) NaN when n < 2; all NaN when 0 */
     double min, max;
 } es_ana_epoch_stat;
+
+/* Runs of s whose final parameters lie outside the box |w| <= s->bound (0 without a box):
+ * with train.box = none they may leave it. *max_abs (may be NULL) = the largest |w| over
+ * all final parameters. */
+long es_sgd_runs_outside_box(const es_sgd *s, double *max_abs);
 
 /* metric (ES_TRAIN_LOSS, ...) at epoch e (0 = initialisation) over the runs of s. */
 es_ana_epoch_stat es_ana_epoch_stat_of(const es_sgd *s, long epoch, int metric);
@@ -193,8 +221,11 @@ char *es_ana_describe(const es_ana_config *c, const char *arch, int64_t n_params
  * /analysis/{log_g_x, argmax_y, mean_y, mean_y_err, sgd_mean_y, sgd_sem_y, advantage,
  *            advantage_err}  float64 (x), NaN where undefined
  * /analysis/{sgd_count, sgd_run_count}  int64 (x)
+ * /analysis/sgd_run_dev  float64 (runs, x)  sgd_run_dev (absent in files before it)
  * /analysis attrs x_variable, y_variable, sgd_file, sgd_arch, n_params, sgd_runs,
  *                 sgd_epochs, sgd_states, sgd_binned, sgd_outside, sgd_undefined,
+ *                 sgd_states_used ("all-epochs" | "final"), sgd_box ("project" |
+ *                 "none"), sgd_bound, sgd_runs_outside_box,
  *                 replicas, replica_files,
  *                 advantage_sign (+1, -1 or 0), advantage_definition, advantage_error,
  *                 created, version */

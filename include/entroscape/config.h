@@ -75,7 +75,7 @@ typedef struct es_config {
     char   model_activation[ES_CFG_STR];/* relu | tanh | silu */
     long   model_channels;              /* cnn channels */
     long   model_embed_dim;             /* text embedding size */
-    char   model_init[ES_CFG_STR];      /* uniform | kaiming */
+    char   model_init[ES_CFG_STR];      /* uniform | kaiming | glorot */
     char   model_weights[ES_CFG_STR];   /* continuous | binary */
     /* [model] output and biases (issue 13) */
     char   model_output[ES_CFG_STR];    /* softmax | stablemax (classification loss) */
@@ -115,6 +115,7 @@ typedef struct es_config {
     double sampler_smooth_k;            /* wlmd: sharpness k of the smoothed accuracy */
     /* [train] */
     char   train_optimizer[ES_CFG_STR]; /* sgd | adam */
+    char   train_box[ES_CFG_STR];       /* project | none: keep the parameters in the box */
     double train_lr, train_momentum, train_weight_decay;
     long   train_batch, train_epochs, train_runs, train_seed;
     /* [train] gradient surgery and regularisation (issue 13) */

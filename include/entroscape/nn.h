@@ -88,6 +88,8 @@ nn_net *nn_net_clone(const nn_net *net, es_err *err);
  *   "uniform": every parameter U(-bound, bound); bound must be > 0.
  *   "kaiming": PyTorch's defaults: dense and conv weights and biases U(-a, a) with
  *              a = 1/sqrt(fan_in) (kaiming_uniform with a = sqrt(5)); embeddings N(0, 1).
+ *   "glorot":   Keras' default: weights U(-a, a) with a = sqrt(6 / (fan_in + fan_out))
+ *              (dense: fan_out = outputs; conv: 9 c_out), biases 0; embeddings as kaiming.
  *              When bound > 0 the draws are restricted to [-bound, bound]: uniform ones by
  *              narrowing the range to a = min(a, bound), normal ones by truncating the normal
  *              (inverse-CDF draw from N(0,1) conditioned on |e| <= bound), so that no mass

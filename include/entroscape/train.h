@@ -68,8 +68,11 @@ typedef struct es_train_params {
     long runs;             /* independent runs; run r draws from es_rng_alloc(seed, r) */
     uint64_t seed;
     double bound;          /* > 0: parameters projected into [-bound, bound] after every
-                            * step and initialised inside it; 0: no box */
-    char init[16];         /* nn_net_init method: "uniform" | "kaiming" */
+                            * step and initialised inside it; 0: no box (or train.box = none) */
+    double box;            /* the box of model.bound (0: none): bounds the initialisation and
+                            * is recorded; train.box = none keeps it while bound = 0 */
+    int box_none;          /* train.box = none: the parameters are not projected */
+    char init[16];         /* nn_net_init method: "uniform" | "kaiming" | "glorot" */
     int threads;           /* OpenMP threads over runs; 0 = the OpenMP default */
     /* issue 13: all off by default, and then training is exactly as without them */
     int orthograd;         /* 1: perpendicular gradients on weight tensors (es_orthograd) */
@@ -94,6 +97,8 @@ typedef struct es_sgd {
     char arch[128];        /* nn_net_describe: "mlp 2-6-6-6-2 relu, 116 parameters" */
     double lr, momentum, weight_decay;
     double bound;          /* box half-width, 0 = none */
+    int box_none;          /* 1: trained with train.box = none (bound not enforced after the
+                            * initialisation); /sgd attribute box = "none" | "project" */
     long batch, epochs, runs;
     int64_t seed;
     size_t n_params;

@@ -126,6 +126,7 @@ void es_analysis_free(es_analysis *a)
     free(a->sgd_run_count);
     free(a->advantage);
     free(a->advantage_err);
+    free(a->sgd_run_dev);
     free(a);
 }
 
@@ -292,7 +293,10 @@ es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, 
     double *var = es_calloc(n, sizeof *var, "SGD sums", err);        /* (x_bins) sum_r (.)^2 */
     double *run_sum = es_calloc(n, sizeof *run_sum, "SGD sums", err); /* (x_bins) one run */
     int64_t *run_n = es_calloc(n, sizeof *run_n, "SGD sums", err);    /* (x_bins) one run */
-    if (!sum || !var || !run_sum || !run_n) {
+    double *dev = es_calloc((size_t)(s->runs > 0 ? s->runs : 1) * n, sizeof *dev,
+                            "SGD run deviations", err);   /* (runs, x_bins) */
+    if (!sum || !var || !run_sum || !run_n || !dev) {
+        free(dev);
         free(sum);
         free(var);
         free(run_sum);
@@ -304,15 +308,23 @@ es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, 
     a->has_sgd = 1;
     a->sgd_runs = s->runs;
     a->sgd_epochs = s->epochs;
-    a->sgd_states = (int64_t)s->runs * (s->epochs + 1);
+    a->sgd_states = (int64_t)s->runs * (a->sgd_final_only ? 1 : s->epochs + 1);
+    for (size_t k = 0; k < (size_t)(s->runs > 0 ? s->runs : 1) * n; k++)
+        dev[k] = NAN;   /* no state of the run in the bin */
+    free(a->sgd_run_dev);
+    a->sgd_run_dev = dev;
+    a->dev_runs = (size_t)(s->runs > 0 ? s->runs : 0);
     a->sgd_binned = a->sgd_outside = a->sgd_undefined = 0;
     a->n_params = (int64_t)s->n_params;
     snprintf(a->sgd_arch, sizeof a->sgd_arch, "%s", s->arch);
+    a->sgd_box_none = s->box_none;
+    a->sgd_bound = s->bound;
+    a->sgd_runs_outside_box = es_sgd_runs_outside_box(s, NULL);
     /* pass 0: counts and sums for the means; pass 1: run by run, each run's deviation
      * s_r - n_r m from the overall mean m (the runs are the independent clusters) */
     for (int pass = 0; pass < 2; pass++) {
         for (long r = 0; r < s->runs; r++) {
-            for (long e = 0; e <= s->epochs; e++) {
+            for (long e = a->sgd_final_only ? s->epochs : 0; e <= s->epochs; e++) {
                 const double *row = es_sgd_row(s, r, e);
                 double x = es_ana_var_value(&a->xv, row);
                 double y = a->has_y ? es_ana_var_value(&a->yv, row) : 0;
@@ -340,8 +352,9 @@ es_status es_analysis_bin_sgd(es_analysis *a, const es_dos *d, const es_sgd *s, 
                 if (run_n[i] == 0)
                     continue;
                 double m = sum[i] / (double)a->sgd_count[i];
-                double dev = run_sum[i] - (double)run_n[i] * m;
-                var[i] += dev * dev;
+                double dv = run_sum[i] - (double)run_n[i] * m;
+                var[i] += dv * dv;
+                dev[(size_t)r * n + i] = dv / (double)a->sgd_count[i];
                 a->sgd_run_count[i]++;
                 run_n[i] = 0;
                 run_sum[i] = 0;
@@ -432,21 +445,64 @@ es_ana_point es_analysis_at(const es_analysis *a, double x, long max_dist)
     return p;
 }
 
+/* Does bin i enter a mean: an advantage and an error? */
+static int mean_usable(const es_analysis *a, size_t i)
+{
+    return isfinite(a->advantage[i]) && isfinite(a->advantage_err[i]);
+}
+
+es_ana_mean es_analysis_mean_bins(const es_analysis *a, const unsigned char *use)
+{
+    es_ana_mean m = {NAN, NAN, 0, NAN, NAN, NAN, NAN, a->sgd_run_dev != NULL};
+    double sum = 0, sem_sum = 0, land_sum = 0;
+    for (size_t i = 0; i < a->x_bins; i++) {
+        if (!use[i] || !mean_usable(a, i))
+            continue;
+        if (m.n++ == 0)
+            m.lo = a->x[i];
+        m.hi = a->x[i];
+        sum += a->advantage[i];
+        double e = a->advantage_err[i], sem = isfinite(a->sgd_sem_y[i]) ? a->sgd_sem_y[i] : 0;
+        sem_sum += sem;
+        land_sum += e > sem ? sqrt(e * e - sem * sem) : 0;   /* the landscape's part */
+    }
+    if (m.n == 0)
+        return m;
+    double n = (double)m.n;
+    m.advantage = sum / n;
+    m.land_err = land_sum / n;
+    m.sgd_err = sem_sum / n;
+    if (m.clustered) {   /* run r's deviation of the mean over bins: (1/n) sum_i dev_ri */
+        double ss = 0;
+        long g = 0;
+        for (size_t r = 0; r < a->dev_runs; r++) {
+            double d = 0;
+            int touched = 0;
+            for (size_t i = 0; i < a->x_bins; i++)
+                if (use[i] && mean_usable(a, i) && !isnan(a->sgd_run_dev[r * a->x_bins + i])) {
+                    d += a->sgd_run_dev[r * a->x_bins + i];
+                    touched = 1;
+                }
+            d /= n;
+            ss += d * d;
+            g += touched;
+        }
+        m.sgd_err = g > 1 ? sqrt((double)g / (double)(g - 1) * ss) : NAN;
+    }
+    m.err = sqrt(m.sgd_err * m.sgd_err + m.land_err * m.land_err);
+    return m;
+}
+
 es_ana_mean es_analysis_mean(const es_analysis *a, double lo, double hi)
 {
-    es_ana_mean m = {lo, hi, 0, NAN, NAN};
-    double sum = 0, var = 0;
-    for (size_t i = 0; i < a->x_bins; i++) {
-        if (!(a->x[i] >= lo && a->x[i] <= hi) || !isfinite(a->advantage[i]) ||
-            !isfinite(a->advantage_err[i]))
-            continue;
-        sum += a->advantage[i];
-        var += a->advantage_err[i] * a->advantage_err[i];
-        m.n++;
-    }
-    if (m.n > 0) {
-        m.advantage = sum / (double)m.n;
-        m.err = sqrt(var) / (double)m.n;
-    }
+    unsigned char *use = calloc(a->x_bins, 1);   /* (x_bins) */
+    if (!use)
+        return (es_ana_mean){lo, hi, 0, NAN, NAN, NAN, NAN, 0};
+    for (size_t i = 0; i < a->x_bins; i++)
+        use[i] = a->x[i] >= lo && a->x[i] <= hi;
+    es_ana_mean m = es_analysis_mean_bins(a, use);
+    free(use);
+    m.lo = lo;
+    m.hi = hi;
     return m;
 }

@@ -1,8 +1,28 @@
 /* history.c: summaries of a training history (/sgd/history) without a landscape: each
- * metric's spread over the independent runs at an epoch, and which epochs to tabulate. */
+ * metric's spread over the independent runs at an epoch, which epochs to tabulate, and
+ * which runs ended outside the box. */
 #include "entroscape/analysis.h"
 
 #include <math.h>
+
+long es_sgd_runs_outside_box(const es_sgd *s, double *max_abs)
+{
+    long out = 0;
+    double mx = 0;
+    for (long r = 0; s && s->final_params && r < s->runs; r++) {
+        const double *w = s->final_params + (size_t)r * s->n_params;   /* (n_params) */
+        int outside = 0;
+        for (size_t i = 0; i < s->n_params; i++) {
+            double a = fabs(w[i]);
+            mx = a > mx ? a : mx;
+            outside |= s->bound > 0 && a > s->bound * (1 + 1e-12);
+        }
+        out += outside;
+    }
+    if (max_abs)
+        *max_abs = mx;
+    return out;
+}
 
 es_ana_epoch_stat es_ana_epoch_stat_of(const es_sgd *s, long epoch, int metric)
 {

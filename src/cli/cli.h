@@ -61,6 +61,32 @@ es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path,
                           es_err *err);
 void es_cli_run_free(es_cli_run *r);
 
+/* es_cli_run_load without the stored /analysis, binning only each run's final state when
+ * final_only (analyze --states final). */
+es_status es_cli_run_load_states(es_cli_run *r, const char *path, const char *sgd_path,
+                                 int final_only, es_err *err);
+
+/* ---- analyze --ensemble (cmd_ensemble.c) ---- */
+typedef struct es_cli_ensemble_opts {
+    const char *const *land;    /* (n_land) --ensemble glob patterns of landscape files */
+    size_t n_land;
+    const char *const *sgd;     /* (n_sgd) --sgd-ensemble glob patterns of training files */
+    size_t n_sgd;
+    const char *list;           /* --ensemble-file LIST, or NULL */
+    const char *output;         /* -o ENSEMBLE.h5, or NULL */
+    int final_only, tsv;
+    double mean_lo, mean_hi;    /* --mean-range: bins with centres in [lo, hi] (-inf, inf) */
+} es_cli_ensemble_opts;
+
+/* Pair, check, analyse and combine the datasets; print; write o->output. Exit code: 2 for
+ * usage errors and datasets that differ in more than task.seed, 1 for unreadable files. */
+int es_cli_analyze_ensemble(const es_cli_ensemble_opts *o);
+
+/* `compare` on ensemble files (/ensemble, from analyze --ensemble -o): each ensemble's mean
+ * and the first minus each other per data seed with its ensemble error (cmd_compare_ensemble.c).
+ * Exit code 0, or 1 for unreadable files or different variables. */
+int es_cli_compare_ensembles(const char *const *files, size_t n, int tsv);
+
 /* Task, network and parameter count of the run (es_ana_describe), using /sgd's description
  * when known, else building the network from the config (loads the task's data). */
 void es_cli_run_title(const es_cli_run *r, char *buf, size_t size);

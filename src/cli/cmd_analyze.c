@@ -142,8 +142,10 @@ static es_status add_sgd(es_cli_run *r, const char *sgd_path, es_err *err)
     return st;
 }
 
-es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path, int use_stored,
-                          es_err *err)
+/* es_cli_run_load with the states selection and, with no_sgd, without the file's own /sgd;
+ * use_stored = 2 keeps only the replica spread of a stored /analysis (quietly). */
+static es_status run_load(es_cli_run *r, const char *path, const char *sgd_path, int use_stored,
+                          int final_only, int no_sgd, es_err *err)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
@@ -158,17 +160,19 @@ es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path,
     if (use_stored) {
         int absent = 0;
         stored = es_h5_read_analysis(path, &absent, &sub);
-        if (stored && stored->x_bins == r->dos->x_bins && !sgd_path) {
+        if (use_stored == 2) {
+            /* the replica spread only, below */
+        } else if (stored && stored->x_bins == r->dos->x_bins && !sgd_path) {
             r->ana = stored;
             r->stored = 1;
             return ES_OK;
-        }
-        if (!absent && !stored && !sgd_path)   /* with --sgd only its replica spread is used */
+        } else if (!absent && !stored && !sgd_path) {   /* with --sgd only its replicas count */
             fprintf(stderr, "entroscape: warning: %s: /analysis unreadable or from an older "
                     "version, analysing /dos afresh (%s)\n", path, sub.msg);
-        else if (stored && stored->x_bins != r->dos->x_bins)
+        } else if (stored && stored->x_bins != r->dos->x_bins) {
             fprintf(stderr, "entroscape: warning: %s: /analysis is stale (x bins differ from "
                     "/dos), analysing /dos afresh\n", path);
+        }
     }
     if (!(r->ana = es_analysis_from_dos(r->dos, err))) {
         es_analysis_free(stored);
@@ -183,11 +187,24 @@ es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path,
                  stored->replica_files);
     }
     es_analysis_free(stored);
-    if (!sgd_path && es_h5_has_group(path, "sgd", &sub) > 0)
+    if (!sgd_path && !no_sgd && es_h5_has_group(path, "sgd", &sub) > 0)
         sgd_path = path;
+    r->ana->sgd_final_only = final_only;
     if (sgd_path)
         st = add_sgd(r, sgd_path, err);
     return st;
+}
+
+es_status es_cli_run_load(es_cli_run *r, const char *path, const char *sgd_path, int use_stored,
+                          es_err *err)
+{
+    return run_load(r, path, sgd_path, use_stored, 0, 0, err);
+}
+
+es_status es_cli_run_load_states(es_cli_run *r, const char *path, const char *sgd_path,
+                                 int final_only, es_err *err)
+{
+    return run_load(r, path, sgd_path, 2, final_only, 0, err);
 }
 
 /* Add the spread of <y>(x) over the independent replicas paths[n] (runs of the same task,
@@ -411,13 +428,20 @@ static void print_header(FILE *f, const es_cli_run *r)
     else
         fprintf(f, "  y: none: a 1-D landscape, S(x) per x bin (ln fraction of the volume); the "
                 "advantage needs a y\n");
-    if (a->has_sgd)
-        fprintf(f, "  SGD/Adam: %s (%s)\n    %lld runs x (%lld epochs + initialisation) = %lld "
-                "states: %lld in the x range, %lld outside it, %lld undefined\n", a->sgd_file,
-                a->sgd_arch[0] ? a->sgd_arch : "?", (long long)a->sgd_runs,
-                (long long)a->sgd_epochs, (long long)a->sgd_states, (long long)a->sgd_binned,
+    if (a->has_sgd) {
+        fprintf(f, "  SGD/Adam: %s (%s)\n    %lld runs x (%lld epochs + initialisation)%s = "
+                "%lld states: %lld in the x range, %lld outside it, %lld undefined\n",
+                a->sgd_file, a->sgd_arch[0] ? a->sgd_arch : "?", (long long)a->sgd_runs,
+                (long long)a->sgd_epochs, a->sgd_final_only ? ", final states only (--states "
+                "final)" : "", (long long)a->sgd_states, (long long)a->sgd_binned,
                 (long long)a->sgd_outside, (long long)a->sgd_undefined);
-    else if (a->xv.metric < 0)
+        if (a->sgd_box_none)
+            fprintf(f, "    train.box = none: %lld of %lld runs end outside the box |w| <= %g. "
+                "States are placed\n    by their (x, y) wherever they are: the advantage "
+                "compares y at equal x, which needs\n    no volume; S(x, y) counts only the "
+                "box, so such a state is not a point of it\n", (long long)a->sgd_runs_outside_box,
+                (long long)a->sgd_runs, a->sgd_bound);
+    } else if (a->xv.metric < 0)
         fprintf(f, "  SGD/Adam: none (x = %s has no gradient-trained counterpart)\n", a->xv.name);
     else
         fprintf(f, "  SGD/Adam: none (--sgd TRAIN.h5 adds the SGD curve%s)\n",
@@ -450,8 +474,9 @@ static void print_header(FILE *f, const es_cli_run *r)
                 "runs with\n  other seeds: --replica R.h5)\n\n");
 }
 
-/* The advantage at the 25/50/75% points of the overlap and its mean there. */
-static void print_summary(FILE *f, const es_analysis *a)
+/* The advantage at the 25/50/75% points of the overlap and its mean there (only over bins
+ * with centres in [mlo, mhi]: --mean-range). */
+static void print_summary(FILE *f, const es_analysis *a, double mlo, double mhi)
 {
     double lo, hi;
     size_t nb = es_analysis_overlap(a, &lo, &hi);
@@ -473,18 +498,25 @@ static void print_summary(FILE *f, const es_analysis *a)
                     "SGD %.4g)\n", p.x_target, 100 * q[k], p.advantage, p.err, p.x, p.mean_y,
                     p.sgd_mean_y);
     }
-    es_ana_mean m = es_analysis_mean(a, lo, hi);
+    es_ana_mean m = es_analysis_mean(a, lo > mlo ? lo : mlo, hi < mhi ? hi : mhi);
     if (m.n)
-        fprintf(f, "  mean over the %zu bins with an error: %+.4g +- %.2g\n", m.n, m.advantage,
-                m.err);
+        fprintf(f, "  mean over the %zu bins with an error: %+.4g +- %.3g (the Adam runs as "
+                "clusters across bins)%s\n", m.n, m.advantage, m.err, isfinite(mlo) ||
+                isfinite(mhi) ? " within --mean-range" : "");
+    else if (isfinite(mlo) || isfinite(mhi))
+        fprintf(f, "  no bin with an error within --mean-range [%g, %g]\n", mlo, mhi);
 }
 
 /* ---- the command ----------------------------------------------------------------------- */
 
 static void help(void)
 {
-    printf("usage: entroscape analyze RUN.h5 [--sgd TRAIN.h5] [--replica R.h5 ...] [--tsv]\n"
-           "                          [--no-write]\n\n"
+    printf("usage: entroscape analyze RUN.h5 [--sgd TRAIN.h5 | --no-sgd] [--replica R.h5 ...]\n"
+           "                          [--states all-epochs|final] [--mean-range LO,HI]\n"
+           "                          [--tsv] [--no-write]\n"
+           "       entroscape analyze --ensemble 'RUNS*.h5' [--sgd-ensemble 'TRAINS*.h5']\n"
+           "                          [--states all-epochs|final] [-o ENSEMBLE.h5] [--tsv]\n"
+           "       entroscape analyze --ensemble-file LIST [--states ...] [-o ENSEMBLE.h5]\n\n"
            "Per x bin of the landscape in RUN.h5 (/dos):\n"
            "  argmax_y    the y of highest entropy S(x, y) (the paper's magenta line)\n"
            "  mean_y      the entropy-weighted mean <y>(x) = sum_y y e^S / sum_y e^S (Eq. 1,\n"
@@ -503,10 +535,39 @@ static void help(void)
            "1-D runs (no y) get S(x) and the SGD counts per bin. A training file (written by\n"
            "entroscape train: /sgd, no landscape) gets each metric's mean +- standard error\n"
            "over its runs at selected epochs (--tsv: every epoch) and nothing is written.\n"
-           "Without --sgd, RUN.h5's own /sgd is used when it has one. The result is printed\n"
+           "--mean-range LO,HI restricts the mean over bins to centres in [LO, HI] (e.g.\n"
+           "0.925,1: the authors' spiral grid, whose forbidden region removes the 0.9\n"
+           "column); in ensembles too.\n"
+           "--states final bins only the final state of each run (the paper's protocol);\n"
+           "all-epochs (the default) every epoch including the initial state.\n"
+           "Without --sgd, RUN.h5's own /sgd is used when it has one, else the SGD/Adam file\n"
+           "(and --states) recorded by an earlier analyze in /analysis (said in the output);\n"
+           "--no-sgd analyses the landscape alone. The result is printed\n"
            "(aligned, or TSV with --tsv, 'nan' where undefined) and written to /analysis in\n"
            "RUN.h5 (the file is rewritten atomically: a copy gets the group, is fsync'ed and\n"
            "renamed over RUN.h5), unless --no-write.\n\n"
+           "The errors are those of one dataset (task.seed): the output says that the\n"
+           "between-dataset spread is not included.\n\n"
+           "Ensembles over datasets: --ensemble PATTERN (repeatable; quote it: the glob is\n"
+           "expanded here) names landscapes that differ only in task.seed, --sgd-ensemble\n"
+           "PATTERN their training files, paired by the task.seed recorded in each file\n"
+           "(without it each landscape's own /sgd); or --ensemble-file LIST with one dataset\n"
+           "per line, 'LANDSCAPE.h5 [TRAIN.h5]' ('#' comments, paths relative to LIST).\n"
+           "Everything else must agree: task.*, model.*, the sampler's x/y grid between\n"
+           "landscapes, task.* and model.* (but model.init) between a landscape and its\n"
+           "training, train.* (but train.seed) and model.init between trainings (exit 2\n"
+           "naming the key otherwise). Each dataset d is analysed as above, giving A_d and\n"
+           "its within-dataset error e_d per bin; over the n datasets, per bin and for each\n"
+           "dataset's mean over the bins all datasets share (runs as clusters across bins):\n"
+           "  mean        (1/n) sum_d A_d\n"
+           "  se_between  s / sqrt(n), s^2 = sum_d (A_d - mean)^2 / (n - 1)\n"
+           "  within_err  sqrt((1/n) sum_d e_d^2)\n"
+           "  between_sd  sqrt(max(0, s^2 - within_err^2)): spread of the true advantage\n"
+           "  total_err   sqrt((between_sd^2 + within_err^2) / n): the verdict's error\n"
+           "                (better or worse when |mean| > 2 total_err)\n"
+           "Printed (or TSV with --tsv), and with -o written to a new file ENSEMBLE.h5\n"
+           "(/ensemble: per-dataset advantage, the statistics per bin, the range's mean).\n"
+           "Nothing is written into the datasets' files.\n\n"
            "Exit codes: 0 ok, 1 unreadable file, not a run, --sgd of another task, or a\n"
            "replica of another task, network or grid, or with a seed already used; 2 usage\n"
            "error.\n");
@@ -533,24 +594,102 @@ static int analyze_history(const char *path, int landscape_options, int tsv)
     return rc;
 }
 
+/* Is argv[*i] option name ("NAME VALUE" or "NAME=VALUE")? Then *v is its value (advancing
+ * *i past it) and 1 is returned; a missing value sets err (ES_EUSAGE). 0: another argument. */
+static int option_value(int argc, char **argv, int *i, const char *name, const char **v,
+                        es_err *err)
+{
+    size_t len = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, len) != 0 || (a[len] != '\0' && a[len] != '='))
+        return 0;
+    *v = a[len] == '=' ? a + len + 1 : *i + 1 < argc ? argv[++*i] : "";
+    if (!**v && err->status == ES_OK)
+        es_err_set(err, ES_EUSAGE, "%s needs a value (see entroscape analyze --help)", name);
+    return 1;
+}
+
+/* The SGD/Adam comparison an earlier analyze recorded in run's /analysis, to keep when no
+ * --sgd is given and the run has no /sgd of its own: *kept = its file (new string; NULL
+ * when there is none) and, unless states_given, its states selection. ES_EIO (err set) when
+ * the recorded file cannot be read any more. */
+static es_status recorded_sgd(const char *run, char **kept, int *final_only, int states_given,
+                              es_err *err)
+{
+    es_err sub = {0};
+    *kept = NULL;
+    if (es_h5_has_group(run, "sgd", &sub) > 0 || es_h5_has_group(run, "analysis", &sub) <= 0)
+        return ES_OK;
+    es_analysis *old = es_h5_read_analysis(run, NULL, &sub);
+    if (!old || !old->has_sgd || !old->sgd_file[0] || strcmp(old->sgd_file, run) == 0) {
+        es_analysis_free(old);
+        return ES_OK;
+    }
+    es_status st = ES_OK;
+    FILE *f = fopen(old->sgd_file, "rb");
+    if (!f)
+        st = es_err_set(err, ES_EIO, "%s: /analysis compared with the SGD/Adam states of %s, "
+                        "which cannot be read now: give --sgd TRAIN.h5, or --no-sgd to drop "
+                        "the comparison", run, old->sgd_file);
+    else
+        fclose(f);
+    if (st == ES_OK && !(*kept = strdup(old->sgd_file)))
+        st = es_err_set(err, ES_ENOMEM, "out of memory");
+    if (st == ES_OK && !states_given)
+        *final_only = old->sgd_final_only;
+    es_analysis_free(old);
+    return st;
+}
+
 int es_cmd_analyze(int argc, char **argv)
 {
     es_err err = {0};
-    const char *run = NULL, *sgd = NULL;
+    const char *run = NULL, *sgd = NULL, *list = NULL, *output = NULL;
     const char **reps = calloc((size_t)argc, sizeof *reps);   /* (argc) --replica files */
-    size_t n_reps = 0;
-    int tsv = 0, write = 1, rc = 0;
+    const char **ens = calloc((size_t)argc, sizeof *ens);     /* (argc) --ensemble patterns */
+    const char **ens_sgd = calloc((size_t)argc, sizeof *ens_sgd);   /* (argc) --sgd-ensemble */
+    size_t n_reps = 0, n_ens = 0, n_ens_sgd = 0;
+    int tsv = 0, write = 1, rc = 0, final_only = 0, states_given = 0, no_sgd = 0;
+    double mean_lo = -INFINITY, mean_hi = INFINITY;   /* --mean-range */
+    char *kept = NULL;   /* the SGD file recorded in /analysis, kept */
     es_cli_run r = {0};
-    if (!reps) {
+    if (!reps || !ens || !ens_sgd) {
+        free(ens);
+        free(ens_sgd);
         es_err_set(&err, ES_ENOMEM, "out of memory");
         return es_cli_fail(&err);
     }
     for (int i = 1; i < argc && err.status == ES_OK; i++) {
         const char *a = argv[i];
+        const char *v = NULL;   /* the value of an option taking one */
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             help();
             free(reps);
+            free(ens);
+            free(ens_sgd);
             return 0;
+        } else if (option_value(argc, argv, &i, "--ensemble", &v, &err)) {
+            ens[n_ens++] = v;
+        } else if (option_value(argc, argv, &i, "--sgd-ensemble", &v, &err)) {
+            ens_sgd[n_ens_sgd++] = v;
+        } else if (option_value(argc, argv, &i, "--ensemble-file", &v, &err)) {
+            list = v;
+        } else if (option_value(argc, argv, &i, "-o", &v, &err)) {
+            output = v;
+        } else if (option_value(argc, argv, &i, "--states", &v, &err)) {
+            states_given = 1;
+            final_only = strcmp(v, "final") == 0;
+            if (!final_only && strcmp(v, "all-epochs") != 0 && err.status == ES_OK)
+                es_err_set(&err, ES_EUSAGE, "--states %s: expected final or all-epochs", v);
+        } else if (option_value(argc, argv, &i, "--mean-range", &v, &err)) {
+            char *end = NULL;
+            mean_lo = strtod(v, &end);
+            mean_hi = end && *end == ',' ? strtod(end + 1, &end) : NAN;
+            if ((!end || *end || !(mean_lo <= mean_hi)) && err.status == ES_OK)
+                es_err_set(&err, ES_EUSAGE, "--mean-range %s: expected LO,HI with LO <= HI "
+                           "(x bin centres), e.g. 0.925,1", v);
+        } else if (strcmp(a, "--no-sgd") == 0) {
+            no_sgd = 1;
         } else if (strcmp(a, "--tsv") == 0) {
             tsv = 1;
         } else if (strcmp(a, "--no-write") == 0) {
@@ -576,9 +715,26 @@ int es_cmd_analyze(int argc, char **argv)
                        "entroscape analyze --help)", a);
         }
     }
+    int ensemble = n_ens > 0 || n_ens_sgd > 0 || list;
+    if (err.status == ES_OK && ensemble && (run || sgd || n_reps || no_sgd))
+        es_err_set(&err, ES_EUSAGE, "--ensemble / --ensemble-file analyse several datasets: "
+                   "give no RUN.h5, --sgd, --replica or --no-sgd with them");
+    else if (err.status == ES_OK && ensemble && n_ens == 0 && !list)
+        es_err_set(&err, ES_EUSAGE, "--sgd-ensemble needs --ensemble with the landscapes");
+    else if (err.status == ES_OK && !ensemble && output)
+        es_err_set(&err, ES_EUSAGE, "-o ENSEMBLE.h5 goes with --ensemble (a single run's "
+                   "analysis is written into RUN.h5 itself)");
+    else if (err.status == ES_OK && sgd && no_sgd)
+        es_err_set(&err, ES_EUSAGE, "--sgd and --no-sgd contradict each other");
+    if (err.status == ES_OK && ensemble) {
+        es_cli_ensemble_opts eo = {ens, n_ens, ens_sgd, n_ens_sgd, list, output, final_only,
+                                   tsv, mean_lo, mean_hi};
+        rc = es_cli_analyze_ensemble(&eo);
+        goto done;
+    }
     if (err.status == ES_OK && !run)
         es_err_set(&err, ES_EUSAGE, "no run file given (usage: entroscape analyze RUN.h5 "
-                   "[--sgd TRAIN.h5] [--replica R.h5 ...] [--tsv])");
+                   "[--sgd TRAIN.h5] [--replica R.h5 ...] [--tsv], or --ensemble 'RUNS*.h5')");
     if (err.status != ES_OK) {
         rc = es_cli_fail(&err);
         goto done;
@@ -587,28 +743,54 @@ int es_cmd_analyze(int argc, char **argv)
         rc = analyze_history(run, sgd != NULL || n_reps > 0, tsv);
         goto done;
     }
-    if (es_cli_run_load(&r, run, sgd, 0, &err) != ES_OK ||
+    if (!sgd && !no_sgd && recorded_sgd(run, &kept, &final_only, states_given, &err) != ES_OK) {
+        rc = es_cli_fail(&err);
+        goto done;
+    }
+    if (kept)
+        fprintf(tsv ? stderr : stdout, "%skeeping the SGD/Adam comparison recorded in /analysis:"
+                " %s (states: %s; --sgd FILE replaces it, --no-sgd drops it)\n%s",
+                tsv ? "entroscape: " : "", kept, final_only ? "final" : "all-epochs",
+                tsv ? "" : "\n");
+    if (run_load(&r, run, sgd ? sgd : kept, n_reps == 0 ? 2 : 0, final_only, no_sgd,
+                 &err) != ES_OK ||
         (n_reps > 0 && add_replicas(&r, reps, n_reps, &err) != ES_OK)) {
         rc = es_cli_fail(&err);
         goto done;
     }
+    if (n_reps == 0 && r.ana->replicas > 1)
+        fprintf(tsv ? stderr : stdout, "%skeeping the replica spread recorded in /analysis: %s "
+                "(--replica R.h5 ... replaces it)\n%s", tsv ? "entroscape: " : "",
+                r.ana->replica_files, tsv ? "" : "\n");
     if (!tsv)
         print_header(stdout, &r);
     print_table(stdout, r.ana, tsv);
     if (!tsv)
-        print_summary(stdout, r.ana);
+        print_summary(stdout, r.ana, mean_lo, mean_hi);
+    if (!tsv && r.ana->has_y && r.ana->has_sgd) {
+        const char *seed = es_ana_config_get(&r.cfg, "task.seed");
+        printf("one dataset (task.seed = %s): the between-dataset spread is not included in "
+               "these errors\n  (analyze --ensemble combines landscapes of several data "
+               "seeds)\n", seed ? seed : "1, the default");
+    }
     fflush(stdout);
     if (write) {
+        es_err sub = {0};
+        int had_analysis = es_h5_has_group(run, "analysis", &sub) > 0;
         if (es_h5_write_analysis(run, r.ana, &err) != ES_OK) {
             rc = es_cli_fail(&err);
             fprintf(stderr, "entroscape: (--no-write prints the table without writing)\n");
         } else {
-            fprintf(tsv ? stderr : stdout, "%swrote /analysis to %s\n", tsv ? "entroscape: " : "\n",
-                    run);
+            fprintf(tsv ? stderr : stdout, "%swrote /analysis to %s (%s; the rest of the file "
+                    "is unchanged)\n", tsv ? "entroscape: " : "\n", run, had_analysis
+                    ? "replacing the earlier /analysis" : "a new group");
         }
     }
 done:
     es_cli_run_free(&r);
     free(reps);
+    free(ens);
+    free(ens_sgd);
+    free(kept);
     return rc;
 }

@@ -2,6 +2,7 @@
  * the high-entropy states across runs, against the config keys in which the runs differ
  * (e.g. model.hidden: "more pronounced in narrower networks"), as a table and two figures. */
 #include "cli.h"
+#include "entroscape/h5io.h"
 #include "entroscape/plot.h"
 
 #include <errno.h>
@@ -28,11 +29,16 @@ static void help(void)
            "the 25/50/75%% points of the x range where every file has both curves (--at sets\n"
            "them, e.g. --at -6,-4,-2 for ln training loss), taken from the bin containing x\n"
            "or the nearest bin with both curves at most 2 bins away; and the mean advantage\n"
-           "over that common range (error: sqrt(sum err^2) / bins).\n\n"
+           "over that common range (error: the SGD part with the Adam runs as clusters\n"
+           "across bins, the landscape part taken as correlated across bins; see README).\n\n"
            "Figures (gnuplot, unless --no-plot): DIR/NAME-advantage.FORMAT (the advantage\n"
            "against x, one curve per file) and DIR/NAME-levels.FORMAT (the advantage at each\n"
            "level and its mean, per file); DIR defaults to the first file's directory, NAME to\n"
            "'compare', FORMAT to png.\n\n"
+           "Ensemble files (written by analyze --ensemble ... -o ENSEMBLE.h5) are compared\n"
+           "as ensembles: each one's mean advantage over datasets, then the first minus each\n"
+           "other dataset by dataset (paired by task.seed) with the ensemble errors (e.g.\n"
+           "narrow minus wide over the same data seeds); no figures.\n\n"
            "Exit codes: 0 ok, 1 unreadable file, mismatched variables, gnuplot missing or\n"
            "failing, 2 usage error.\n");
 }
@@ -172,6 +178,9 @@ int es_cmd_compare(int argc, char **argv)
         es_err_set(&err, ES_EUSAGE, "--name %s / -o: no '/' in the name, no newlines", name);
     if (err.status != ES_OK)
         return es_cli_fail(&err);
+    es_err sub = {0};
+    if (es_h5_has_group(files[0], "ensemble", &sub) > 0)   /* analyze --ensemble -o files */
+        return es_cli_compare_ensembles(files, n, tsv);
     char gp[4096];
     if (plot && es_plot_find_gnuplot(gp, sizeof gp, &err) != ES_OK)
         return es_cli_fail(&err);
@@ -264,7 +273,7 @@ int es_cmd_compare(int argc, char **argv)
         for (size_t k = 0; k < n_levels; k++)
             pts[i * n_levels + k] = es_analysis_at(runs[i].ana, levels[k], 2);
         means[i] = common ? es_analysis_mean(runs[i].ana, lo, hi)
-                          : (es_ana_mean){NAN, NAN, 0, NAN, NAN};
+                          : (es_ana_mean){NAN, NAN, 0, NAN, NAN, NAN, NAN, 0};
     }
 
     /* the table */
@@ -300,7 +309,10 @@ int es_cmd_compare(int argc, char **argv)
         else
             printf("errors: the SGD/Adam standard error (runs as clusters), with the spread "
                    "over replicas for the %zu of %zu files that have them", with_reps, n);
-        printf("; mean: over the common range's bins with an error\n\n");
+        printf("; mean: over the common range's bins with an error (the Adam runs as clusters "
+               "across bins)\nall errors are within each file's one dataset: the spread between "
+               "datasets (task.seed) is not\nincluded (analyze --ensemble -o, then compare the "
+               "ensemble files)\n\n");
         printf("%-*s %-*s %10s", fw, "file", lw, dk.n == 1 ? dk.key[0] : "differs in", "params");
         for (size_t k = 0; k < n_levels; k++) {
             char h[48];

@@ -202,10 +202,11 @@ int es_cmd_train(int argc, char **argv)
     es_train_describe(sgd, &tp, &spec, data, &cfg);
 
     if (!opt.quiet) {
-        char dd[256], box[64] = "none";
+        char dd[256], box[96] = "none";
         long par = tp.runs < threads ? tp.runs : threads;
-        if (tp.bound > 0)
-            snprintf(box, sizeof box, "[-%.4g, %.4g]", tp.bound, tp.bound);
+        if (tp.box > 0)
+            snprintf(box, sizeof box, "[-%.4g, %.4g]%s", tp.box, tp.box,
+                     tp.box_none ? " (initialisation only: train.box = none)" : "");
         fprintf(stderr, "entroscape %s: train %s\n  network %s\n  %s lr %g, batch %zu, %ld epochs,"
                 " %ld run%s on %ld thread%s (BLAS threads %d), box %s, seed %ld -> %s\n",
                 es_version(), es_data_describe(data, dd, sizeof dd), sgd->arch, sgd->optimizer,

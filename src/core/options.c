@@ -99,8 +99,9 @@ const es_option es_options[] = {
                "text: character embedding size"),
     ES_OPT_ENUM("model", "weights", "continuous", "continuous|binary", model_weights,
                 "continuous parameters in the box, or binary weights +-1 (no biases)"),
-    ES_OPT_ENUM("model", "init", "kaiming", "uniform|kaiming", model_init,
-                "initial parameters: uniform in the box, or PyTorch's default (kaiming uniform)"),
+    ES_OPT_ENUM("model", "init", "kaiming", "uniform|kaiming|glorot", model_init,
+                "initial parameters: uniform in the box, PyTorch's default (kaiming uniform), "
+                "or Keras' (glorot uniform weights, zero biases)"),
     /* [model]: output and biases (issue 13) */
     ES_OPT_ENUM("model", "output", "softmax", "softmax|stablemax", model_output,
                 "classification: cross-entropy of softmax, or of StableMax (Prieto et al. 2025: "
@@ -218,6 +219,9 @@ const es_option es_options[] = {
                   "sgd: momentum"),
     ES_OPT_INT("train", "batch", "32", 1, 1e8, train_batch,
                "minibatch size (capped at the training set size)"),
+    ES_OPT_ENUM("train", "box", "project", "project|none", train_box,
+                "with model.bound: project the parameters into the box after every step, or "
+                "none (they may leave it, as in the paper's Keras runs)"),
     ES_OPT_INT("train", "epochs", "100", 0, 1e9, train_epochs,
                "passes over the training set"),
     ES_OPT_DOUBLE("train", "weight_decay", "0", 0, 1e3, train_weight_decay,

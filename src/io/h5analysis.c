@@ -150,6 +150,13 @@ static es_status put_attrs(hid_t g, const es_analysis *a, const char *path, es_e
     if (st == ES_OK) st = put_i64_attr(g, "sgd_binned", a->sgd_binned, path, err);
     if (st == ES_OK) st = put_i64_attr(g, "sgd_outside", a->sgd_outside, path, err);
     if (st == ES_OK) st = put_i64_attr(g, "sgd_undefined", a->sgd_undefined, path, err);
+    if (st == ES_OK)
+        st = put_str_attr(g, "sgd_states_used", a->sgd_final_only ? "final" : "all-epochs",
+                          path, err);
+    if (st == ES_OK) st = put_str_attr(g, "sgd_box", a->sgd_box_none ? "none" : "project", path, err);
+    if (st == ES_OK) st = put_f64_attr(g, "sgd_bound", a->sgd_bound, path, err);
+    if (st == ES_OK)
+        st = put_i64_attr(g, "sgd_runs_outside_box", a->sgd_runs_outside_box, path, err);
     if (st == ES_OK) st = put_f64_attr(g, "x_samples", a->xv.samples, path, err);
     if (st == ES_OK) st = put_f64_attr(g, "y_samples", a->yv.samples, path, err);
     if (st == ES_OK) st = put_i64_attr(g, "advantage_sign", a->yv.better, path, err);
@@ -229,6 +236,18 @@ static es_status write_group(hid_t file, const es_analysis *a, const char *path,
     if (st == ES_OK)
         st = put_column(g, x, "advantage_err", F, D, a->advantage_err, n, "uncertainty of the "
                         "advantage (see advantage_error)", path, err);
+    if (st == ES_OK && a->sgd_run_dev && a->dev_runs > 0) {
+        hsize_t rx[2] = {a->dev_runs, n};
+        hid_t d = es_h5_write_dset(g, "sgd_run_dev", F, D, 2, rx, 0, a->sgd_run_dev, path, GRP,
+                                   err);
+        st = d < 0 ? ES_EIO : es_h5_attach_dim(d, "sgd_run_dev", x, 1, "x", path, GRP, err);
+        if (st == ES_OK)
+            st = es_h5_write_str_attr(d, "long_name", "run r's share of the deviation of "
+                                      "sgd_mean_y in bin i: (sum_r - n_r sgd_mean_y) / count "
+                                      "(NaN: no state of the run in the bin)", path,
+                                      "/analysis/sgd_run_dev", err);
+        es_h5_close(d);
+    }
     if (st == ES_OK)
         st = put_attrs(g, a, path, err);
     es_h5_close(xe);
@@ -299,6 +318,49 @@ es_status es_h5_write_analysis(const char *path, const es_analysis *a, es_err *e
 
 /* ---- reading --------------------------------------------------------------------------- */
 
+/* What later versions added to the group: sgd_states_used and sgd_run_dev (absent in older
+ * files: every epoch was binned, the per-run deviations are unknown). */
+static es_status read_optional(hid_t g, es_analysis *a, const char *path, es_err *err)
+{
+    if (H5Aexists(g, "sgd_states_used") > 0) {
+        char used[32] = "";
+        es_status st = es_h5_read_str_attr_buf(g, "sgd_states_used", used, sizeof used, path,
+                                               GRP, err);
+        if (st != ES_OK)
+            return st;
+        a->sgd_final_only = strcmp(used, "final") == 0;
+        char box[16] = "";
+        st = es_h5_read_str_attr_buf(g, "sgd_box", box, sizeof box, path, GRP, err);
+        if (st == ES_OK)
+            st = es_h5_read_num_attr(g, "sgd_bound", H5T_NATIVE_DOUBLE, &a->sgd_bound, path, GRP,
+                                     err);
+        if (st == ES_OK)
+            st = es_h5_read_num_attr(g, "sgd_runs_outside_box", H5T_NATIVE_INT64,
+                                     &a->sgd_runs_outside_box, path, GRP, err);
+        if (st != ES_OK)
+            return st;
+        a->sgd_box_none = strcmp(box, "none") == 0;
+    }
+    if (H5Lexists(g, "sgd_run_dev", H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return ES_OK;
+    }
+    int rank = 0;
+    hsize_t dims[H5S_MAX_RANK];
+    es_status st = es_h5_dset_shape(g, "sgd_run_dev", H5S_MAX_RANK, &rank, dims, path, GRP, err);
+    if (st == ES_OK && (rank != 2 || dims[1] != a->x_bins || dims[0] < 1))
+        return es_err_set(err, ES_EDATA, "%s: /analysis/sgd_run_dev is not (runs, %zu)", path,
+                          a->x_bins);
+    if (st != ES_OK)
+        return st;
+    a->sgd_run_dev = es_calloc((size_t)dims[0] * a->x_bins, sizeof(double), "sgd_run_dev", err);
+    if (!a->sgd_run_dev)
+        return ES_ENOMEM;
+    a->dev_runs = (size_t)dims[0];
+    return es_h5_read_dset(g, "sgd_run_dev", H5T_NATIVE_DOUBLE, 2, dims, a->sgd_run_dev, path,
+                           GRP, err);
+}
+
 static es_analysis *read_group(hid_t file, const char *path, es_err *err)
 {
     hid_t g = H5Gopen2(file, "analysis", H5P_DEFAULT);
@@ -368,6 +430,8 @@ static es_analysis *read_group(hid_t file, const char *path, es_err *err)
         st = es_h5_read_num_attr(g, "x_samples", D, &a->xv.samples, path, GRP, err);
     if (st == ES_OK)
         st = es_h5_read_num_attr(g, "y_samples", D, &a->yv.samples, path, GRP, err);
+    if (st == ES_OK)
+        st = read_optional(g, a, path, err);
     if (st == ES_OK) {
         a->has_sgd = has_sgd != 0;
         a->replicas = replicas >= 1 && replicas <= INT32_MAX ? (int)replicas : 1;

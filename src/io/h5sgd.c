@@ -115,6 +115,7 @@ static es_status put_attrs(hid_t g, const es_sgd *s, const char *path, es_err *e
     if (st == ES_OK) st = put_str(g, "arch", s->arch, path, err);
     if (st == ES_OK) st = put_str(g, "init", s->init, path, err);
     if (st == ES_OK) st = put_f64(g, "bound", s->bound, path, err);
+    if (st == ES_OK) st = put_str(g, "box", s->box_none ? "none" : "project", path, err);
     if (st == ES_OK) st = put_i64(g, "seed", s->seed, path, err);
     if (st == ES_OK) st = put_i64(g, "classify", s->classify, path, err);
     if (st == ES_OK) st = put_f64(g, "seconds", s->seconds, path, err);
@@ -354,6 +355,10 @@ static es_sgd *read_sgd_file(hid_t file, const char *path, es_err *err)
                                  SGD, err);
     if (st == ES_OK)
         st = es_h5_read_num_attr(g, "bound", H5T_NATIVE_DOUBLE, &s->bound, path, SGD, err);
+    char box[16] = "project";   /* files before train.box: always projected */
+    if (st == ES_OK && H5Aexists(g, "box") > 0)
+        st = get_str(g, "box", box, sizeof box, path, err);
+    s->box_none = strcmp(box, "none") == 0 && s->bound > 0;
     if (st == ES_OK && (st = es_h5_read_num_attr(g, "batch", H5T_NATIVE_INT64, &i64, path, SGD,
                                                  err)) == ES_OK)
         s->batch = (long)i64;
@@ -486,9 +491,15 @@ es_status es_h5_print_sgd(int64_t file_id, const char *path, FILE *f, es_err *er
     if (strcmp(s->dataset, s->task) != 0)
         fprintf(f, " (%s)", s->dataset);
     fprintf(f, "\n  %-14s%s, init %s\n", "network:", s->arch, s->init);
-    if (s->bound > 0)
+    double max_abs = 0;
+    long outside = es_sgd_runs_outside_box(s, &max_abs);
+    if (s->bound > 0 && !s->box_none)
         fprintf(f, "  %-14s[-%g, %g] (parameters projected after every step)\n", "box:", s->bound,
                 s->bound);
+    else if (s->bound > 0)
+        fprintf(f, "  %-14s[-%g, %g] for the initialisation only (train.box = none): %ld of %ld "
+                "runs end outside it, max |w| %.3g\n", "box:", s->bound, s->bound, outside,
+                s->runs, max_abs);
     else
         fprintf(f, "  %-14snone\n", "box:");
     fprintf(f, "  %-14s%ld x %ld epochs, seed %" PRId64 ", %.3g s (%.3g s in steps)\n", "runs:",

@@ -303,10 +303,10 @@ static void nn_fill_normal(double *p, size_t n, double bound, gsl_rng *rng)
 
 es_status nn_net_init(nn_net *net, const char *method, double bound, gsl_rng *rng, es_err *err)
 {
-    int uniform = strcmp(method, "uniform") == 0;
-    if (!uniform && strcmp(method, "kaiming") != 0)
-        return es_err_set(err, ES_ECONFIG, "network init \"%s\": unknown (allowed: uniform, kaiming)",
-                          method);
+    int uniform = strcmp(method, "uniform") == 0, glorot = strcmp(method, "glorot") == 0;
+    if (!uniform && !glorot && strcmp(method, "kaiming") != 0)
+        return es_err_set(err, ES_ECONFIG, "network init \"%s\": unknown (allowed: uniform, "
+                          "kaiming, glorot)", method);
     if (!isfinite(bound) || bound < 0 || (uniform && !(bound > 0)))
         return es_err_set(err, ES_ECONFIG, "network init %s: bound %g must be %s", method, bound,
                           uniform ? "finite and > 0" : "finite and >= 0 (0: no limit)");
@@ -318,6 +318,15 @@ es_status nn_net_init(nn_net *net, const char *method, double bound, gsl_rng *rn
             nn_fill_uniform(b, l->b_count, bound, rng);
         } else if (l->kind == NN_EMBED) {
             nn_fill_normal(W, l->w_count, bound, rng);
+        } else if (glorot && l->w_count) {   /* Keras' glorot_uniform, zero biases */
+            double fan_out = l->kind == NN_CONV3 && l->c_in
+                ? (double)(l->fan_in / l->c_in) * (double)l->c_out
+                : (double)l->w_count / (double)l->fan_in;
+            double a = sqrt(6.0 / ((double)l->fan_in + fan_out));
+            if (bound > 0 && bound < a)
+                a = bound;
+            nn_fill_uniform(W, l->w_count, a, rng);
+            memset(b, 0, l->b_count * sizeof *b);
         } else if (l->w_count) {
             double a = 1.0 / sqrt((double)l->fan_in);
             if (bound > 0 && bound < a)

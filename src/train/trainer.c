@@ -79,6 +79,7 @@ es_status es_train_params_from_config(es_train_params *p, const es_config *cfg,
                           "has its own (beta1 = 0.9): leave it out or set 0", where);
     }
     p->batch = (size_t)cfg->train_batch;
+    p->box_none = strcmp(cfg->train_box, "none") == 0;
     p->epochs = cfg->train_epochs;
     p->runs = cfg->train_runs;
     p->seed = (uint64_t)cfg->train_seed;
@@ -101,6 +102,9 @@ es_status es_train_params_from_config(es_train_params *p, const es_config *cfg,
         return es_err_set(err, ES_ECONFIG, "%s: draws uniformly from the box, so it needs "
                           "model.bound in the config (a number or auto)", where);
     }
+    p->box = p->bound;
+    if (p->box_none)
+        p->bound = 0;   /* no projection: es_train_project leaves w alone at bound 0 */
     return ES_OK;
 }
 
@@ -145,7 +149,8 @@ void es_train_describe(es_sgd *s, const es_train_params *p, const nn_spec *spec,
     s->lr = p->optim.lr;
     s->momentum = p->optim.momentum;
     s->weight_decay = p->optim.weight_decay;
-    s->bound = p->bound;
+    s->bound = p->box;
+    s->box_none = p->box_none && p->box > 0;
     s->batch = (long)p->batch;
     s->seed = (int64_t)p->seed;
     s->classify = d ? d->classify : 1;
@@ -221,7 +226,7 @@ static es_status ws_alloc(run_ws *w, const es_train_params *p, const nn_spec *sp
     if (!(w->rng = es_rng_alloc(p->seed, (uint64_t)r, err)) ||
         !(w->net = nn_net_alloc(spec, err)))
         return err->status;
-    es_status st = nn_net_init(w->net, p->init, p->bound, w->rng, err);
+    es_status st = nn_net_init(w->net, p->init, p->box, w->rng, err);
     if (st != ES_OK)
         return st;
     size_t n = w->net->n_params;
