@@ -107,7 +107,7 @@ demo: setup
 	@$(MAKE) --no-print-directory all
 	@mkdir -p out
 	./entroscape train configs/spiral-3x6.ini --set train.runs=20 -o out/demo-train.h5 --quiet
-	./entroscape run configs/demo-spiral.ini --threads 2 -o out/demo.h5
+	./entroscape run configs/demo-spiral.ini --threads 2 -o out/demo.h5 --overwrite
 	set -o pipefail; ./entroscape analyze out/demo.h5 --sgd out/demo-train.h5 | tee out/demo-analysis.txt
 	./entroscape plot out/demo.h5 --sgd out/demo-train.h5 -o out/demo-figures
 	@echo

@@ -156,7 +156,7 @@ sample() {
     local ckpt="${h5%.h5}.ckpt.h5"
     rm -f "$ckpt"
     step "$name" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
-        --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$ckpt" "$@" -o "$h5"
+        --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$ckpt" "$@" -o "$h5" --overwrite
 }
 
 for t in "${tasks[@]}"; do

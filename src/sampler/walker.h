@@ -6,6 +6,7 @@
 #include "entroscape/grid.h"
 #include "entroscape/model.h"
 #include <gsl/gsl_rng.h>
+#include <signal.h>
 
 /* Wang-Landau dynamics (langevin.c): a walker's time step, kernel and gradient buffers. */
 typedef struct es_md {
@@ -38,6 +39,8 @@ typedef struct es_walker {
     int64_t replica;       /* id of the configuration this walker carries (swaps with it) */
     int64_t last_end;      /* replica exchange: -1 none yet, 0 lowest window, 1 highest */
     es_md *md;             /* Wang-Landau dynamics, or NULL (single-parameter moves) */
+    volatile sig_atomic_t *stop; /* set by a signal handler, or NULL: ends the approach and
+                                  * burn-in early (ES_EINTR); never looked at while sampling */
 } es_walker;
 
 /* A walker for stream `index` of `seed`, its model cloned from proto and drawn uniformly. */
@@ -46,9 +49,19 @@ es_walker *es_walker_alloc(const es_model *proto, long nbins, uint64_t seed, uin
 void es_walker_free(es_walker *w);
 
 /* Walk from the current state into the grid by accepting only moves that do not increase the
- * distance to it; at most max_moves trials. ES_ERUNTIME (err set) if the grid is not reached. */
+ * distance to it; at most max_moves trials. ES_ERUNTIME (err set) if the grid is not reached,
+ * ES_EINTR when *w->stop was set (looked at every 4096 trials). */
 es_status es_walker_approach(es_walker *w, const es_grid *g, const es_span *span,
                              uint64_t max_moves, es_err *err);
+
+/* 1 (with ES_EINTR in err) when *w->stop is set: for the approach and burn-in loops. */
+static inline int es_walker_stopped(const es_walker *w, es_err *err)
+{
+    if (!w->stop || !*w->stop)
+        return 0;
+    es_err_set(err, ES_EINTR, "stopped by a signal during burn-in");
+    return 1;
+}
 
 /* Run `sweeps` sweeps of Wang-Landau moves inside span on the private ln g with modification
  * factor ln_f, or, when one_over_t_moves > 0, ln f = reached / (moves so far), with moves so
