@@ -10,14 +10,26 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MPI_BIN "build-mpi/entroscape"
 #define MPIRUN "mpirun --allow-run-as-root --oversubscribe -np 2"
 
 static char out[65536];
 
+/* The MPI build (ES_MPI_BIN overrides, e.g. the sanitizer build) and the serial one (ES_BIN). */
+static const char *mpi_bin(void)
+{
+    const char *b = getenv("ES_MPI_BIN");
+    return b ? b : "build-mpi/entroscape";
+}
+
+static const char *serial_bin(void)
+{
+    const char *b = getenv("ES_BIN");
+    return b ? b : "./entroscape";
+}
+
 static int have_mpi(void)
 {
-    return access(MPI_BIN, X_OK) == 0 && tu_run("command -v mpirun", NULL, 0) == 0;
+    return access(mpi_bin(), X_OK) == 0 && tu_run("command -v mpirun", NULL, 0) == 0;
 }
 
 static es_dos *run(const char *launcher, const char *bin, const char *ini, const char *name)
@@ -47,7 +59,7 @@ static void test_mpi_particles_exact(void **state)
                                                "y_bins = 14\ny_min = 0.2\ny_max = 0.7\n"
                                                "windows = 4\nwalkers = 2\nln_f_final = 1e-6\n"
                                                "seed = 21\n[output]\ncheckpoint_every = 0\n");
-    es_dos *d = run(MPIRUN, MPI_BIN, ini, "p2d.h5");
+    es_dos *d = run(MPIRUN, mpi_bin(), ini, "p2d.h5");
     es_err err = {0};
     double exact[16 * 14], mx = -INFINITY, s = 0, worst = 0;
     es_exact_particles_log_p_2d(100, 50, "abs", 1.0, d->x_edges, 16, d->y_edges, 14, exact, &err);
@@ -73,8 +85,8 @@ static void test_mpi_equals_single_process(void **state)
                                               "x_bins = 37\nx_min = -74\nx_max = 74\nwindows = 3\n"
                                               "walkers = 2\nln_f_final = 1e-4\nseed = 8\n"
                                               "[output]\ncheckpoint_every = 0\n");
-    es_dos *a = run(MPIRUN, MPI_BIN, ini, "i6mpi.h5");
-    es_dos *b = run("", "./entroscape", ini, "i6one.h5");
+    es_dos *a = run(MPIRUN, mpi_bin(), ini, "i6mpi.h5");
+    es_dos *b = run("", serial_bin(), ini, "i6one.h5");
     if (memcmp(a->log_g, b->log_g, 37 * sizeof(double)) != 0 || a->round_trips != b->round_trips)
         fail_msg("2 MPI ranks and 1 process differ for the same seed and layout");
     es_dos_free(a);

@@ -342,8 +342,10 @@ es_status es_wl_start(es_wl *wl, es_err *err)
             if (wl->p.burn_in > 0) { /* tune dt in 20 rounds without accumulating, then freeze */
                 uint64_t round = ((uint64_t)wl->p.burn_in + 19) / 20;
                 for (int k = 0; k < 20; k++) {
-                    for (uint64_t s = 0; s < round && !es_walker_stopped(wk, &werr[i]); s++)
-                        es_walker_run_md(wk, &wl->g, span, 1, 0.0, 0, 0);
+                    /* 8 steps at a time (each call re-evaluates the gradient once) */
+                    for (uint64_t s = 0; s < round && !es_walker_stopped(wk, &werr[i]); s += 8)
+                        es_walker_run_md(wk, &wl->g, span, round - s < 8 ? round - s : 8, 0.0,
+                                         0, 0);
                     if (werr[i].status != ES_OK)
                         break;
                     es_walker_md_adapt(wk, wl->p.target_acceptance);
