@@ -27,6 +27,8 @@ else ifdef SANITIZE
   export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0
   export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+  export ES_TIME_SCALE := 4
+  export ES_MPI_ENV    := ASAN_OPTIONS=$(ASAN_OPTIONS):detect_leaks=0
 else
   CFLAGS_OPT := -O2
 endif
