@@ -175,7 +175,7 @@ sample() {
     local ckpt="${h5%.h5}.ckpt.h5"
     rm -f "$ckpt"
     step "$name" "$lf" "$E" run "$root/configs/$c" --threads "$threads" \
-        --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$ckpt" "$@" -o "$h5"
+        --set "sampler.max_seconds=$seconds" --set "output.checkpoint=$ckpt" "$@" -o "$h5" --overwrite
 }
 
 # data_seed_ensembles: for task $n (configs $c, $tc) and every seed in seeds: the landscape

@@ -281,6 +281,8 @@ run_landscape() {
         elif [ -f "$ckpt" ]; then
             [ "$dry" -eq 1 ] || rm -f "$ckpt"
         fi
+        # starting over (--force, or no checkpoint): entroscape run refuses an existing OUT.h5
+        [ ${#resume[@]} -gt 0 ] || resume=(--overwrite)
         # A run that ends at its time budget (sampler.max_seconds) writes its result marked
         # converged = 0 and leaves the checkpoint: --resume continues it later.
         if [ "$dry" -eq 1 ]; then

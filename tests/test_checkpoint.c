@@ -108,7 +108,7 @@ static void test_sigterm_then_resume_is_bit_identical(void **state)
     char args[2048];
     snprintf(args, sizeof args, "run %s -o %s -q", cfg_path, o);
     pid_t pid = spawn(args);
-    sleep_s(0.8);
+    sleep_s(0.8 * tu_time_scale());
     kill(pid, SIGTERM);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -133,7 +133,7 @@ static void test_kill9_leaves_resumable_checkpoint(void **state)
     char args[2048];
     snprintf(args, sizeof args, "run %s -o %s -q --set output.checkpoint_every=0.05", cfg_path, o);
     pid_t pid = spawn(args);
-    sleep_s(1.0);
+    sleep_s(1.0 * tu_time_scale());
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     if (access(ck, F_OK) != 0)
@@ -177,7 +177,7 @@ static void test_bad_checkpoints_refused(void **state)
     snprintf(copy, sizeof copy, "%s", tmp("trunc.ckpt.h5"));
     snprintf(cmd, sizeof cmd, "head -c 3000 %s > %s", ck, copy);
     assert_int_equal(tu_run(cmd, NULL, 0), 0);
-    snprintf(args, sizeof args, "run %s -o %s --resume %s", cfg_path, o, copy);
+    snprintf(args, sizeof args, "run %s -o %s --resume %s", cfg_path, tmp("trunc.h5"), copy);
     assert_int_not_equal(es(args), 0);
     if (!strstr(out, "trunc.ckpt.h5"))
         fail_msg("truncated checkpoint: message does not name the file:\n%s", out);

@@ -52,6 +52,13 @@ const char *tu_write_file(const char *name, const char *text)
     return p;
 }
 
+double tu_time_scale(void)
+{
+    const char *s = getenv("ES_TIME_SCALE");
+    double v = s ? atof(s) : 1.0;
+    return v >= 1.0 ? v : 1.0;
+}
+
 int tu_run(const char *cmd, char *out, size_t out_size)
 {
     char full[4096];

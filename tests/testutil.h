@@ -36,6 +36,10 @@ const char *tu_tmpdir(void);
 /* Write text to a file inside tu_tmpdir(); returns the path (static buffer per call slot). */
 const char *tu_write_file(const char *name, const char *text);
 
+/* Factor for wall-clock waits and limits: ES_TIME_SCALE (e.g. 4 under `make test SANITIZE=1`,
+ * whose binaries run several times slower), else 1. */
+double tu_time_scale(void);
+
 /* Run a shell command and return its exit status (0..255), capturing stdout+stderr into out. */
 int tu_run(const char *cmd, char *out, size_t out_size);
 

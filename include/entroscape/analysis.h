@@ -53,9 +53,10 @@ typedef struct es_analysis {
     double *argmax_y;           /* (x_bins) centre of the y bin of highest S(x, y); NaN if the
                                  * column is empty or 1-D; ties: the lowest such y */
     double *mean_y;             /* (x_bins) Eq. 1: sum_y y e^S / sum_y e^S over visited bins */
-    double *mean_y_err;         /* (x_bins) sample sd of mean_y over this landscape and its
-                                 * independent replicas (other seeds); NaN with fewer than two
-                                 * landscapes visiting the column */
+    double *mean_y_err;         /* (x_bins) with replicas: sample sd of mean_y over this
+                                 * landscape and its independent replicas (other seeds); else
+                                 * the error of mean_y from the run's groups (see groups); NaN
+                                 * with fewer than two estimates visiting the column */
     double *sgd_mean_y;         /* (x_bins) mean y of the SGD states in the bin; NaN if none */
     double *sgd_sem_y;          /* (x_bins) standard error of sgd_mean_y with the runs as
                                  * independent clusters (epochs of one run are correlated);
@@ -67,6 +68,9 @@ typedef struct es_analysis {
     double *advantage_err;      /* (x_bins) sqrt(sgd_sem_y^2 + mean_y_err^2) with replicas;
                                  * without them sgd_sem_y alone */
     int replicas;               /* landscapes behind mean_y_err, this one included (1: none) */
+    int groups;                 /* independent groups of the run behind mean_y_err when there
+                                 * are no replicas: then mean_y_err is the error of the run's
+                                 * <y>(x) from their spread (0: the file has none) */
     char replica_files[1024];   /* the replicas' paths, comma-separated ("" when none) */
     /* where the SGD states came from (filled by es_analysis_bin_sgd or read from a file) */
     int has_sgd;

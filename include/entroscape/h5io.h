@@ -59,14 +59,19 @@ es_status es_h5_print_info(const char *path, FILE *f, es_err *err);
 
 /* Write a checkpoint atomically: root attributes (program, version, created, config, seed,
  * checkpoint = 1), /dos from snapshot (the result so far; may be NULL) and /checkpoint with
- * one dataset per record. ES_EIO (err set) on failure; an older file at path stays intact. */
+ * one dataset per record, each with a Fletcher32 checksum. ES_EIO (err set) on failure; an older file at path stays intact. */
 es_status es_h5_write_checkpoint(const char *path, const char *config_text, long seed,
                                  const es_records *rs, const es_dos *snapshot, es_err *err);
 
 /* Read a checkpoint's records (appended to rs), its effective config text and the version
- * that wrote it (both malloc'd). ES_EIO unreadable; ES_EDATA not an entroscape checkpoint or
- * a dataset of an unexpected type. Nothing is returned on failure. */
+ * that wrote it (both malloc'd). ES_EIO unreadable; ES_EDATA not an entroscape checkpoint,
+ * a dataset of an unexpected type or failing its checksum. Nothing is returned on failure. */
 es_status es_h5_read_checkpoint(const char *path, es_records *rs, char **config_text,
                                 char **version, es_err *err);
+
+/* The identity of the run that wrote the checkpoint at path (its /checkpoint/run_id record)
+ * into *id; 0 for checkpoints without one. ES_EIO / ES_EDATA (err set) when path is not a
+ * readable checkpoint. */
+es_status es_h5_checkpoint_run_id(const char *path, uint64_t *id, es_err *err);
 
 #endif

@@ -123,8 +123,14 @@ es_status es_wl_params_from_config(es_wl_params *p, const es_config *cfg, const 
 es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *model, es_err *err);
 void es_wl_free(es_wl *wl);
 
-/* Walk every walker into its window (skipped after es_wl_unpack). ES_ERUNTIME if one cannot. */
+/* Walk every walker into its window, then burn in (skipped after es_wl_unpack of a started
+ * run). ES_ERUNTIME if one cannot; ES_EINTR when the stop flag (es_wl_set_stop) was set: the
+ * walkers keep their positions, and a checkpoint of the run (es_wl_pack) resumes the start. */
 es_status es_wl_start(es_wl *wl, es_err *err);
+
+/* A flag (set by a signal handler) that es_wl_start looks at every few thousand moves of the
+ * approach and every burn-in sweep; NULL: none. Sampling itself stops only at meetings. */
+void es_wl_set_stop(es_wl *wl, volatile sig_atomic_t *stop);
 
 /* One segment: every walker runs to the next meeting; windows meet, schedules advance,
  * neighbouring windows exchange when due. */

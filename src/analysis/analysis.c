@@ -4,6 +4,7 @@
 #include "entroscape/analysis.h"
 #include "entroscape/grid.h"
 
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,35 @@ static void column_summary(const es_dos *d, size_t i, int has_y, double *log_g_x
     }
 }
 
+/* The landscape's own error of <y>(x) from its independent groups (/dos/log_g_groups):
+ * t(0.975, G-1) / 1.96 x sd / sqrt(G) of the groups' <y> in each column (the error of their
+ * mean, the estimate the run reports), as for /dos/log_g_err. */
+static void group_errors(es_analysis *a, const es_dos *d)
+{
+    if (!a->has_y || d->n_groups < 2 || !d->log_g_groups)
+        return;
+    es_dos view = *d;
+    for (size_t i = 0; i < a->x_bins; i++) {
+        double m = 0, m2 = 0;
+        long c = 0;
+        for (size_t g = 0; g < d->n_groups; g++) {
+            double lg, am, v;
+            view.log_g = d->log_g_groups + g * d->x_bins * d->y_bins;
+            column_summary(&view, i, 1, &lg, &am, &v);
+            if (!isfinite(v))
+                continue;
+            c++;
+            double dv = v - m;
+            m += dv / (double)c;
+            m2 += dv * (v - m);
+        }
+        if (c >= 2)
+            a->mean_y_err[i] = gsl_cdf_tdist_Pinv(0.975, (double)(c - 1)) / 1.959963984540054 *
+                               sqrt(m2 / (double)(c - 1) / (double)c);
+    }
+    a->groups = (int)d->n_groups;
+}
+
 es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err)
 {
     if (!d || d->x_bins == 0 || d->y_bins == 0 || !d->log_g || !d->x_edges || !d->y_edges) {
@@ -183,6 +213,7 @@ es_analysis *es_analysis_from_dos(const es_dos *d, es_err *err)
         a->x[i] = 0.5 * (d->x_edges[i] + d->x_edges[i + 1]);
         column_summary(d, i, a->has_y, &a->log_g_x[i], &a->argmax_y[i], &a->mean_y[i]);
     }
+    group_errors(a, d);
     return a;
 }
 
@@ -386,7 +417,8 @@ void es_analysis_advantage(es_analysis *a)
             !isfinite(a->sgd_mean_y[i]))
             continue;
         a->advantage[i] = (double)a->yv.better * (a->mean_y[i] - a->sgd_mean_y[i]);
-        double e_sgd = a->sgd_sem_y[i], e_s = a->replicas > 1 ? a->mean_y_err[i] : 0;
+        double e_sgd = a->sgd_sem_y[i];
+        double e_s = a->replicas > 1 || a->groups > 1 ? a->mean_y_err[i] : 0;
         a->advantage_err[i] = sqrt(e_sgd * e_sgd + e_s * e_s);   /* NaN if either is */
     }
 }

@@ -35,6 +35,10 @@ es_status es_cli_parse_config_args(int argc, char **argv, es_cli_common *opt, es
             return ES_OK;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             opt->quiet = 1;
+        } else if (strcmp(a, "--overwrite") == 0) {
+            if (strcmp(argv[0], "run") != 0)
+                return es_err_set(err, ES_EUSAGE, "--overwrite applies to entroscape run only");
+            opt->overwrite = 1;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
                    strcmp(a, "--set") == 0 || strcmp(a, "--threads") == 0 ||
                    strcmp(a, "--resume") == 0) {

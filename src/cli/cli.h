@@ -16,7 +16,7 @@ int es_cmd_plot(int argc, char **argv);
 int es_cmd_compare(int argc, char **argv);
 
 /* Shared option handling for subcommands that read a config: CONFIG [-o OUT] [--set k=v ...]
- * [--threads N] [--resume CKPT] [--quiet]. Loads, overrides and validates cfg. Returns ES_OK, or an error
+ * [--threads N] [--resume CKPT] [--overwrite] [--quiet]. Loads, overrides and validates cfg. Returns ES_OK, or an error
  * (message in err); *help is set when --help was given. */
 typedef struct es_cli_common {
     const char *config_path;
@@ -24,6 +24,7 @@ typedef struct es_cli_common {
     const char *resume;     /* --resume CKPT.h5, or NULL */
     int threads;            /* --threads, 0 = default */
     int quiet;
+    int overwrite;          /* --overwrite (run only): start over an existing output/checkpoint */
     int help;
 } es_cli_common;
 
@@ -39,6 +40,37 @@ void es_cli_fmt_time(double seconds, char *buf, size_t n);
 
 /* Print "entroscape: <status name>: <message>" to stderr and return the exit code. */
 int es_cli_fail(const es_err *err);
+
+/* ---- the files of a run (run_files.c) ---- */
+#include "entroscape/dos.h"
+
+typedef struct es_run_files {
+    const char *out, *ckpt;   /* output and checkpoint paths (caller storage) */
+    int lock_fd;              /* lock on "<out>.lock", -1 when not held */
+    uint64_t run_id;          /* written into every checkpoint as /checkpoint/run_id */
+} es_run_files;
+
+/* Before any sampling: check both paths can be written (not a directory, directory writable:
+ * ES_EUSAGE), lock the output (ES_EUSAGE naming the other run's pid), remove stale
+ * temporaries, and refuse (ES_EUSAGE, naming --resume and --overwrite) when the output or
+ * the checkpoint exists, unless --overwrite (which removes an old checkpoint) or --resume
+ * (then only that checkpoint may sit at ckpt). Rank 0 only. */
+es_status es_run_files_open(es_run_files *f, const char *out, const char *ckpt,
+                            const char *resume, int overwrite, int quiet, es_err *err);
+
+/* Write and remove 64 KiB beside both files (disk, quota, permissions). ES_EIO (err set). */
+es_status es_run_files_probe(const es_run_files *f, es_err *err);
+
+/* Remove the checkpoint only if it carries f->run_id; otherwise say why it stays. */
+void es_run_files_remove_ckpt(const es_run_files *f, int quiet);
+
+/* Write the result to f->out; if that fails, into a fallback file beside the checkpoint or in
+ * $TMPDIR, named in err. ES_OK only when f->out was written. */
+es_status es_run_files_save(const es_run_files *f, const char *config_text, long seed,
+                            const es_dos *dos, es_err *err);
+
+/* Release the lock (and remove the lock file). */
+void es_run_files_close(es_run_files *f);
 
 /* ---- analyze, plot, compare (cmd_analyze.c) ---- */
 #include "entroscape/analysis.h"

@@ -36,7 +36,7 @@ static void run_usage(FILE *f)
 {
     fprintf(f,
             "usage: entroscape run CONFIG.ini [-o OUT.h5] [--set section.key=value ...]\n"
-            "                      [--threads N] [--resume CKPT.h5] [--quiet]\n\n"
+            "                      [--threads N] [--resume CKPT.h5 | --overwrite] [--quiet]\n\n"
             "Sample ln g, the log-volume of parameter space per bin of (x, y), by Wang-Landau\n"
             "(with replica-exchange windows when sampler.windows > 1), and write it to OUT.h5\n"
             "(default: output.path, else CONFIG's name with .h5).\n\n"
@@ -44,6 +44,7 @@ static void run_usage(FILE *f)
             "  --set KEY=VALUE     override a config option, e.g. --set sampler.walkers=2\n"
             "  --threads N         OpenMP threads (default: all cores; walkers share them)\n"
             "  --resume CKPT.h5    continue from a checkpoint of the same config and version\n"
+            "  --overwrite         start over although OUT.h5 or its checkpoint exists\n"
             "  -q, --quiet         no progress on stderr\n"
             "  -h, --help          this help and the config reference\n\n"
             "Checkpoints go to output.checkpoint (default OUT.ckpt.h5) every\n"
@@ -52,7 +53,9 @@ static void run_usage(FILE *f)
             "stops), and when max_seconds or max_sweeps ends a run unconverged. A run resumed\n"
             "after a signal or max_seconds ends with the same ln g, bit for bit, as an\n"
             "uninterrupted one with the same seed and layout (after max_sweeps too when it is a\n"
-            "multiple of check_every). The checkpoint is removed once the run converges.\n"
+            "multiple of check_every). The checkpoint is removed once the run converges (only\n"
+            "if this run wrote it). run refuses to start when OUT.h5 or its checkpoint exists\n"
+            "(--resume or --overwrite), and when another run holds OUT.h5.lock.\n"
             "Progress goes to stderr: a live line on a terminal, a line per stage otherwise.\n"
             "Exit codes: 0 done, 1 runtime failure or interrupted, 2 usage or config error.\n\n"
             "Config reference (INI sections and keys):\n\n");
@@ -115,7 +118,8 @@ static char *comparable_config(const char *ini)
 }
 
 /* Load a checkpoint into wl after checking it belongs to this version and config. */
-static es_status resume_from(es_wl *wl, const char *ckpt, const char *ini, es_err *err)
+static es_status resume_from(es_wl *wl, const char *ckpt, const char *ini, uint64_t *run_id,
+                             es_err *err)
 {
     es_records rs = {0};
     char *cfg_text = NULL, *version = NULL;
@@ -126,6 +130,9 @@ static es_status resume_from(es_wl *wl, const char *ckpt, const char *ini, es_er
         return es_wl_unpack(wl, &rs, err);
     }
     st = es_h5_read_checkpoint(ckpt, &rs, &cfg_text, &version, err);
+    const es_record *id = st == ES_OK ? es_records_get(&rs, "run_id") : NULL;
+    if (id && id->type == ES_REC_U64 && id->count == 1)
+        memcpy(run_id, id->data, sizeof *run_id); /* the resumed run owns its checkpoint */
     if (st == ES_OK && strcmp(version, es_version()) != 0)
         st = es_err_set(err, ES_EDATA, "%s was written by entroscape %s; this is %s: refusing to "
                         "resume across versions", ckpt, version, es_version());
@@ -148,22 +155,33 @@ static es_status resume_from(es_wl *wl, const char *ckpt, const char *ini, es_er
         free(a);
         free(b);
     }
-    if (es_comm_max_long(st != ES_OK) == 0)
-        st = es_wl_unpack(wl, &rs, err);
+    if (es_comm_max_long(st != ES_OK) == 0 && (st = es_wl_unpack(wl, &rs, err)) != ES_OK &&
+        strncmp(err->msg, ckpt, strlen(ckpt)) != 0) { /* name the file */
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s: %.900s", ckpt, err->msg);
+        memcpy(err->msg, msg, sizeof msg);
+    }
     es_records_clear(&rs);
     free(cfg_text);
     free(version);
     return st;
 }
 
+/* Write the run's checkpoint (collective); start_pending marks one taken before sampling
+ * began (a signal during the approach or burn-in). */
 static es_status write_checkpoint(const es_wl *wl, const char *path, const char *ini, long seed,
-                                  const es_grid *g, es_err *err)
+                                  const es_grid *g, uint64_t run_id, int start_pending,
+                                  es_err *err)
 {
     es_records rs = {0};
     es_dos *snap = es_dos_alloc((size_t)g->x_bins, (size_t)g->y_bins, err);
     es_status st = snap ? es_wl_pack(wl, &rs, err) : err->status;     /* collective */
     if (st == ES_OK)
         st = es_wl_result(wl, snap, err);                              /* collective */
+    if (st == ES_OK && es_comm_rank() == 0)
+        st = es_records_add(&rs, "run_id", ES_REC_U64, 1, &run_id, err);
+    if (st == ES_OK && es_comm_rank() == 0 && start_pending)
+        st = es_records_add(&rs, "start_pending", ES_REC_U8, 1, &(uint8_t){1}, err);
     if (st == ES_OK && es_comm_rank() == 0)
         st = es_h5_write_checkpoint(path, ini, seed, &rs, snap, err);
     if (es_comm_max_long(st != ES_OK) && st == ES_OK)
@@ -200,15 +218,27 @@ int es_cmd_run(int argc, char **argv)
             len -= 3;
         snprintf(ckpt_path, sizeof ckpt_path, "%.*s.ckpt.h5", (int)len, out_path);
     }
+    /* Before anything slow: refuse to start over earlier work, lock the output. */
+    const int root = es_comm_rank() == 0;
+    es_run_files files = {.lock_fd = -1};
+    es_status fst = root ? es_run_files_open(&files, out_path, ckpt_path, opt.resume,
+                                             opt.overwrite, opt.quiet, &err) : ES_OK;
+    if (es_comm_max_long(fst != ES_OK)) {
+        if (fst == ES_OK)
+            es_err_set(&err, ES_EUSAGE, "rank 0 refused the output files");
+        es_run_files_close(&files);
+        return es_cli_fail(&err);
+    }
 
     es_model *model = es_model_create(&cfg, &err);
-    if (!model)
+    if (!model) {
+        es_run_files_close(&files);
         return es_cli_fail(&err);
+    }
     es_grid grid;
     es_wl_params wp;
     es_wl *wl = NULL;
     es_dos *dos = NULL;
-    es_h5 *h5 = NULL;
     char *ini = NULL;
     es_status st = es_grid_init(&grid, model->dims, cfg.sampler_x_bins, cfg.sampler_x_min,
                                 cfg.sampler_x_max, cfg.sampler_y_bins, cfg.sampler_y_min,
@@ -221,15 +251,13 @@ int es_cmd_run(int argc, char **argv)
         st = es_err_set(&err, ES_ENOMEM, "out of memory writing the effective config");
     if (st == ES_OK && !(wl = es_wl_alloc(&wp, &grid, model, &err)))
         st = err.status;
-    if (st == ES_OK && opt.resume && (st = resume_from(wl, opt.resume, ini, &err)) == ES_EDATA)
+    if (st == ES_OK && opt.resume &&
+        (st = resume_from(wl, opt.resume, ini, &files.run_id, &err)) == ES_EDATA)
         st = err.status = ES_ECONFIG; /* a checkpoint that does not fit is a usage error: exit 2 */
-    /* Try the output first, so an unwritable path fails before hours of sampling; the real
-     * file is written at the end (a run killed with -9 then leaves no temporary behind). */
-    const int root = es_comm_rank() == 0;
-    if (st == ES_OK && root && !(h5 = es_h5_create(out_path, ini, cfg.sampler_seed, &err)))
-        st = err.status;
-    es_h5_abort(h5);
-    h5 = NULL;
+    /* Try both files first, so a full or unwritable disk fails before hours of sampling; the
+     * real files are written later (a run killed with -9 then leaves no temporary behind). */
+    if (st == ES_OK && root)
+        st = es_run_files_probe(&files, &err);
     if (es_comm_max_long(st != ES_OK) && st == ES_OK)
         st = es_err_set(&err, ES_EIO, "rank 0 cannot write %s", out_path);
     if (st != ES_OK)
@@ -253,7 +281,24 @@ int es_cmd_run(int argc, char **argv)
 
     progress pr = {.quiet = opt.quiet, .tty = isatty(STDERR_FILENO)};
     double last_ckpt = es_seconds(), next_report = 0;
-    if ((st = es_wl_start(wl, &err)) != ES_OK)
+    char ckpt_failure[sizeof err.msg] = "";
+    es_wl_set_stop(wl, &stop_requested);
+    st = es_wl_start(wl, &err);
+    if (st != ES_OK && es_comm_max_long(stop_requested)) { /* before sampling began */
+        es_err cerr = {0};
+        es_status cs = write_checkpoint(wl, ckpt_path, ini, cfg.sampler_seed, &grid,
+                                        files.run_id, 1, &cerr);
+        err = (es_err){0};
+        if (cs == ES_OK)
+            st = es_err_set(&err, ES_EINTR, "stopped by a signal before sampling began; the "
+                            "walkers so far are in %s: continue with --resume %s", ckpt_path,
+                            ckpt_path);
+        else
+            st = es_err_set(&err, ES_EINTR, "stopped by a signal before sampling began; the "
+                            "checkpoint failed too: %s", cerr.msg);
+        goto done;
+    }
+    if (st != ES_OK)
         goto done;
     for (;;) {
         if ((st = es_wl_advance(wl, &err)) != ES_OK)
@@ -271,11 +316,22 @@ int es_cmd_run(int argc, char **argv)
         /* Also at the end of an unconverged run (max_seconds, max_sweeps): the next job resumes. */
         if (es_comm_max_long(due || checkpoint_requested || done) && !es_wl_converged(wl)) {
             checkpoint_requested = 0;
-            if ((st = write_checkpoint(wl, ckpt_path, ini, cfg.sampler_seed, &grid, &err)) != ES_OK)
-                goto done;
+            es_err cerr = {0};
             last_ckpt = es_seconds();
-            if (!opt.quiet && !pr.tty)
-                fprintf(stderr, "checkpoint written to %s\n", ckpt_path);
+            if (write_checkpoint(wl, ckpt_path, ini, cfg.sampler_seed, &grid, files.run_id, 0,
+                                 &cerr) != ES_OK) {
+                /* A full disk must not end hours of sampling: the previous checkpoint is
+                 * intact (atomic writes); try again at the next one. */
+                snprintf(ckpt_failure, sizeof ckpt_failure, "%s", cerr.msg);
+                if (root)
+                    fprintf(stderr, "%swarning: checkpoint failed (%s); the previous checkpoint "
+                            "is kept, retrying %s\n", pr.tty ? "\n" : "", cerr.msg,
+                            done ? "never: the run ends now" : "at the next one");
+            } else {
+                ckpt_failure[0] = '\0';
+                if (!opt.quiet && !pr.tty)
+                    fprintf(stderr, "checkpoint written to %s\n", ckpt_path);
+            }
         }
         if (done)
             break;
@@ -288,10 +344,10 @@ int es_cmd_run(int argc, char **argv)
             es_err_set(&err, st, "stopped by a signal");
         goto done;
     }
-    if ((st = es_h5_save_dos(out_path, ini, cfg.sampler_seed, dos, &err)) != ES_OK)
+    if ((st = es_run_files_save(&files, ini, cfg.sampler_seed, dos, &err)) != ES_OK)
         goto done;
     if (dos->converged)
-        unlink(ckpt_path);
+        es_run_files_remove_ckpt(&files, opt.quiet);
     long unreached = 0;
     for (size_t b = 0; b < dos->x_bins * dos->y_bins; b++)
         unreached += isinf(dos->log_g[b]) != 0;
@@ -308,7 +364,12 @@ int es_cmd_run(int argc, char **argv)
     if (es_comm_max_long(stop_requested) && !dos->converged)
         st = es_err_set(&err, ES_EINTR, "stopped by a signal; the result so far (converged = 0) "
                         "is in %s; continue with --resume %s", out_path, ckpt_path);
+    if (st == ES_OK && ckpt_failure[0] && !dos->converged)
+        st = es_err_set(&err, ES_EIO, "the result so far is in %s, but the last checkpoint "
+                        "failed (%s): a resume starts from the previous one", out_path,
+                        ckpt_failure);
 done:
+    es_run_files_close(&files);
     es_wl_free(wl);
     free(ini);
     es_dos_free(dos);

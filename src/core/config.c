@@ -484,7 +484,8 @@ static char *es_cfg_ini_reader(char *str, int num, void *stream)
     errno = 0;
     ssize_t got = getline(&ld->buf, &ld->cap, ld->f);
     if (got < 0) {
-        if (ferror(ld->f))
+        /* not the end: a read error, or getline out of memory (which sets no stream error) */
+        if (ferror(ld->f) || !feof(ld->f))
             ld->read_errno = errno ? errno : EIO;
         return NULL;
     }
@@ -597,6 +598,14 @@ es_status es_config_load(es_config *cfg, const char *path, es_err *err)
                         strerror(ld.read_errno));
     } else if (ret < 0) {
         st = es_err_set(err, ES_ERUNTIME, "reading %s: INI parser failed (code %d)", path, ret);
+    } else {
+        int any = 0;
+        for (size_t i = 0; i < ES_CFG_MAX_OPTIONS && !any; i++)
+            any = ld.seen[i] != 0;
+        if (!any) /* running every default (an Ising model) is never what was meant */
+            st = es_err_set(err, ES_ECONFIG, "%s sets no option (empty, or only comments and "
+                            "section headers): a config needs at least [task] name = ... (see "
+                            "entroscape run --help)", path);
     }
     if (st == ES_OK)
         *cfg = *ld.cfg;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #define FASHION_PACKAGE "dataset-fashion-mnist"
@@ -93,6 +94,15 @@ es_status es_idx_read(const char *path, size_t ndim, es_idx *idx, es_err *err)
         goto fail;
     }
     total = item * idx->items;
+    struct stat sb; /* the data must fit in the file: raw, or gzip'ed at deflate's best 1:1032 */
+    double room = stat(path, &sb) != 0 ? 0
+                  : (double)sb.st_size * (gzdirect(f) ? 1.0 : 1032.0) + 64.0;
+    if (room > 0 && (double)total > room) {
+        st = es_err_set(err, ES_EDATA, "%s: the IDX header declares %zu %s (%zu bytes of data), "
+                        "more than a file of %lld bytes can hold", path, idx->items,
+                        idx_what(ndim), total, (long long)sb.st_size);
+        goto fail;
+    }
     idx->data = malloc(total);
     if (!idx->data) {
         st = es_err_set(err, ES_ENOMEM, "%s: out of memory for %zu bytes", path, total);

@@ -3,6 +3,7 @@
  * so the original is never left half-written; and read back. */
 #include "entroscape/analysis.h"
 #include "entroscape/h5io.h"
+#include "entroscape/fsutil.h"
 #include "h5util.h"
 
 #include <errno.h>
@@ -17,75 +18,6 @@
 #include <unistd.h>
 
 static const char *const GRP = "/analysis";
-
-/* ---- copying the file ------------------------------------------------------------------ */
-
-/* Copy src to a new file dst (created exclusively, with src's permission bits) and fsync it.
- * ES_OK, or ES_EIO (err set) with dst removed. */
-static es_status copy_file(const char *src, const char *dst, es_err *err)
-{
-    int in = open(src, O_RDONLY);
-    if (in < 0)
-        return es_err_set(err, ES_EIO, "cannot read %s: %s", src, strerror(errno));
-    struct stat sb;
-    mode_t mode = fstat(in, &sb) == 0 ? (sb.st_mode & 07777) : 0644;
-    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL, mode);
-    if (out < 0) {
-        int e = errno;
-        close(in);
-        return es_err_set(err, ES_EIO, "cannot rewrite %s: cannot create the temporary file %s: "
-                          "%s", src, dst, strerror(e));
-    }
-    static char buf[1 << 16];
-    es_status st = ES_OK;
-    for (;;) {
-        ssize_t got = read(in, buf, sizeof buf);
-        if (got == 0)
-            break;
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            st = es_err_set(err, ES_EIO, "cannot read %s: %s", src, strerror(errno));
-            break;
-        }
-        for (ssize_t off = 0; off < got && st == ES_OK;) {
-            ssize_t put = write(out, buf + off, (size_t)(got - off));
-            if (put < 0 && errno == EINTR)
-                continue;
-            if (put <= 0)
-                st = es_err_set(err, ES_EIO, "cannot write the temporary file %s: %s", dst,
-                                put < 0 ? strerror(errno) : "short write");
-            else
-                off += put;
-        }
-        if (st != ES_OK)
-            break;
-    }
-    if (st == ES_OK && fsync(out) != 0)
-        st = es_err_set(err, ES_EIO, "cannot write the temporary file %s: fsync: %s", dst,
-                        strerror(errno));
-    close(in);
-    if (close(out) != 0 && st == ES_OK)
-        st = es_err_set(err, ES_EIO, "cannot write the temporary file %s: %s", dst,
-                        strerror(errno));
-    if (st != ES_OK)
-        unlink(dst);
-    return st;
-}
-
-/* fsync the file at path (0, or -1 with errno set). */
-static int sync_path(const char *path, int directory)
-{
-    int fd = open(path, directory ? (O_RDONLY | O_DIRECTORY) : O_RDWR);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd), e = errno;
-    close(fd);
-    if (rc != 0 && directory && (e == EINVAL || e == ENOTSUP))
-        rc = 0;   /* filesystems that cannot sync directories */
-    errno = e;
-    return rc;
-}
 
 /* ---- writing --------------------------------------------------------------------------- */
 
@@ -271,47 +203,36 @@ es_status es_h5_write_analysis(const char *path, const es_analysis *a, es_err *e
         return es_err_set(err, ES_EIO, "cannot add /analysis to %s: %s (the file is left as "
                           "it is)", path, strerror(errno));
 
-    size_t tsize = strlen(path) + 32;
-    char *tmp = malloc(tsize);
+    /* The file is read into memory (HDF5's core driver), extended there, and its image
+     * written to a temporary beside it: a full disk never leaves HDF5 a file it cannot close. */
+    char *tmp = es_fs_tmp_name(path);
     if (!tmp)
         return es_err_set(err, ES_ENOMEM, "out of memory rewriting %s", path);
-    snprintf(tmp, tsize, "%s.tmp.%ld", path, (long)getpid());
-    es_status st = copy_file(path, tmp, err);
-    if (st != ES_OK) {
-        free(tmp);
-        return st;
-    }
+    struct stat sb;
+    mode_t mode = stat(path, &sb) == 0 ? (sb.st_mode & 07777) : 0644;
+    es_status st = ES_OK;
     q = es_h5_quiet_begin();
     hid_t fapl = es_h5_fapl();
-    hid_t file = fapl >= 0 ? H5Fopen(tmp, H5F_ACC_RDWR, fapl) : -1;
+    hid_t file = fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0
+                     ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
     es_h5_close(fapl);
     if (file < 0)
-        st = es_h5_fail(err, ES_EIO, path, "/", "cannot open the temporary copy for writing");
+        st = es_h5_fail(err, ES_EIO, path, "/", "cannot open the file for rewriting");
     if (st == ES_OK)
         st = write_group(file, a, path, err);
-    if (file >= 0 && H5Fclose(file) < 0 && st == ES_OK)
-        st = es_h5_fail(err, ES_EIO, path, "/", "cannot close the temporary copy");
+    int fd = st == ES_OK ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) : -1;
+    if (st == ES_OK && fd < 0)
+        st = es_err_set(err, ES_EIO, "cannot rewrite %s: cannot create the temporary file %s: %s",
+                        path, tmp, strerror(errno));
+    if (st == ES_OK)
+        st = es_h5_image_to_fd(file, fd, path, tmp, err);
+    if (file >= 0 && H5Fclose(file) < 0 && st == ES_OK) /* in memory: no disk to fail */
+        st = es_h5_fail(err, ES_EIO, path, "/", "cannot close the file");
     es_h5_quiet_end(q);
-    if (st == ES_OK && sync_path(tmp, 0) != 0)
-        st = es_err_set(err, ES_EIO, "cannot rewrite %s: fsync of %s failed: %s", path, tmp,
-                        strerror(errno));
-    if (st == ES_OK && rename(tmp, path) != 0)
-        st = es_err_set(err, ES_EIO, "cannot rewrite %s: renaming %s onto it failed: %s", path,
-                        tmp, strerror(errno));
-    if (st != ES_OK) {
+    if (st == ES_OK)
+        st = es_fs_install(tmp, path, err);
+    else
         unlink(tmp);
-    } else {
-        char *slash = strrchr(tmp, '/');   /* tmp is no longer needed: reuse it for the dir */
-        if (!slash)
-            snprintf(tmp, tsize, ".");
-        else if (slash == tmp)
-            tmp[1] = '\0';
-        else
-            *slash = '\0';
-        if (sync_path(tmp, 1) != 0)
-            st = es_err_set(err, ES_EIO, "%s was written but its directory could not be synced: "
-                            "%s", path, strerror(errno));
-    }
     free(tmp);
     return st;
 }

@@ -28,6 +28,22 @@ static hid_t mem_type(es_rec_type t)
     }
 }
 
+/* Dataset creation properties for a record of n elements: one chunk with a Fletcher32
+ * checksum, so that silent corruption is refused on reading (HDF5 verifies it in H5Dread).
+ * Empty records stay contiguous (H5P_DEFAULT). -1 on failure. */
+static hid_t checksummed(size_t n)
+{
+    if (n == 0)
+        return H5Pcopy(H5P_DATASET_CREATE_DEFAULT);
+    hsize_t chunk[1] = {n < ((size_t)1 << 26) ? n : ((size_t)1 << 26)}; /* < 4 GiB a chunk */
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl >= 0 && (H5Pset_chunk(dcpl, 1, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)) {
+        H5Pclose(dcpl);
+        return -1;
+    }
+    return dcpl;
+}
+
 es_status es_h5_write_checkpoint(const char *path, const char *config_text, long seed,
                                  const es_records *rs, const es_dos *snapshot, es_err *err)
 {
@@ -46,8 +62,10 @@ es_status es_h5_write_checkpoint(const char *path, const char *config_text, long
         const es_record *r = &rs->r[i];
         hsize_t dims[1] = {r->count};
         hid_t space = H5Screate_simple(1, dims, NULL);
-        hid_t ds = space >= 0 ? H5Dcreate2(g, r->name, file_type(r->type), space, lcpl,
-                                           H5P_DEFAULT, H5P_DEFAULT) : -1;
+        hid_t dcpl = checksummed(r->count);
+        hid_t ds = space >= 0 && dcpl >= 0 ? H5Dcreate2(g, r->name, file_type(r->type), space,
+                                                        lcpl, dcpl, H5P_DEFAULT) : -1;
+        es_h5_close(dcpl);
         if (ds < 0 || (r->count && H5Dwrite(ds, mem_type(r->type), H5S_ALL, H5S_ALL, H5P_DEFAULT,
                                             r->data) < 0)) {
             char obj[96];
@@ -111,7 +129,8 @@ static herr_t visit(hid_t g, const char *name, const H5O_info_t *info, void *use
     else {
         char obj[96];
         snprintf(obj, sizeof obj, "/checkpoint/%s", name);
-        v->st = es_h5_fail(v->err, ES_EDATA, v->path, obj, "unreadable or of an unexpected type");
+        v->st = es_h5_fail(v->err, ES_EDATA, v->path, obj, "unreadable, corrupted (checksum "
+                           "mismatch) or of an unexpected type");
     }
     free(buf);
     es_h5_close(t);
@@ -149,5 +168,27 @@ es_status es_h5_read_checkpoint(const char *path, es_records *rs, char **config_
         *config_text = *version = NULL;
         es_records_clear(rs);
     }
+    return st;
+}
+
+es_status es_h5_checkpoint_run_id(const char *path, uint64_t *id, es_err *err)
+{
+    *id = 0;
+    es_h5_quiet q = es_h5_quiet_begin();
+    hid_t file = es_h5_open_entroscape(path, err);
+    es_status st = file >= 0 ? ES_OK : err->status;
+    if (st == ES_OK && H5Lexists(file, "checkpoint", H5P_DEFAULT) <= 0)
+        st = es_err_set(err, ES_EDATA, "%s is not a checkpoint (no /checkpoint group)", path);
+    if (st == ES_OK && H5Lexists(file, "checkpoint/run_id", H5P_DEFAULT) > 0) {
+        hid_t ds = H5Dopen2(file, "checkpoint/run_id", H5P_DEFAULT);
+        hid_t space = ds >= 0 ? H5Dget_space(ds) : -1;
+        if (space < 0 || H5Sget_simple_extent_npoints(space) != 1 ||
+            H5Dread(ds, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, id) < 0)
+            st = es_h5_fail(err, ES_EDATA, path, "/checkpoint/run_id", "unreadable");
+        es_h5_close(space);
+        es_h5_close(ds);
+    }
+    es_h5_close(file);
+    es_h5_quiet_end(q);
     return st;
 }

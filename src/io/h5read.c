@@ -23,6 +23,35 @@ static es_status read_bins(hid_t g, const char *name, size_t *bins, const char *
     return ES_OK;
 }
 
+/* Before anything is allocated from the edges: /dos/log_g must have the shape (x_bins, y_bins)
+ * they imply, and that many values must fit in the file (at deflate's best ratio, 1:1032), so
+ * that a corrupted dimension is an error, not a request for terabytes. */
+static es_status check_grid_shape(hid_t g, size_t x_bins, size_t y_bins, const char *path,
+                                  es_err *err)
+{
+    int rank = 0;
+    hsize_t dims[H5S_MAX_RANK];
+    es_status st = es_h5_dset_shape(g, "log_g", H5S_MAX_RANK, &rank, dims, path, "/dos", err);
+    if (st != ES_OK)
+        return st;
+    if (rank != 2 || dims[0] != x_bins || dims[1] != y_bins) {
+        char s[96];
+        return es_err_set(err, ES_EDATA, "%s: dataset /dos/log_g has shape %s, but the bin edges "
+                          "give (%zu, %zu)", path, es_h5_shape_str(rank, dims, s, sizeof s),
+                          x_bins, y_bins);
+    }
+    hsize_t size = 0;
+    hid_t file = H5Iget_file_id(g);
+    if (file < 0 || H5Fget_filesize(file, &size) < 0)
+        size = 0;
+    es_h5_close(file);
+    if (size > 0 && (double)x_bins * (double)y_bins * 8.0 > (double)size * 1032.0 + 4096.0)
+        return es_err_set(err, ES_EDATA, "%s: /dos claims %zu x %zu bins, more than a file of "
+                          "%llu bytes can hold (corrupted?)", path, x_bins, y_bins,
+                          (unsigned long long)size);
+    return ES_OK;
+}
+
 /* The attributes of /dos into d. */
 static es_status read_dos_attrs(hid_t g, es_dos *d, const char *path, es_err *err)
 {
@@ -126,6 +155,8 @@ es_dos *es_h5_read_dos_file(hid_t file, const char *path, es_err *err)
     es_status st = read_bins(g, "x_edges", &x_bins, path, err);
     if (st == ES_OK)
         st = read_bins(g, "y_edges", &y_bins, path, err);
+    if (st == ES_OK)
+        st = check_grid_shape(g, x_bins, y_bins, path, err);
     es_err sub = {0};
     if (st == ES_OK && !(d = es_dos_alloc(x_bins, y_bins, &sub)))
         st = es_err_set(err, sub.status, "%s: /dos: %s", path, sub.msg);

@@ -129,4 +129,8 @@ es_status es_h5_write_errors(hid_t dos, hid_t x, hid_t y, const es_dos *d, const
 es_status es_h5_read_errors(hid_t dos, es_dos *d, const char *path, es_err *err);
 es_status es_h5_read_windows(hid_t dos, es_dos *d, const char *path, es_err *err);
 
+/* Write the image of the in-memory (core driver) HDF5 file `file` to fd, the temporary tmp
+ * standing for path, and close fd. ES_EIO (err names path and the system error). */
+es_status es_h5_image_to_fd(hid_t file, int fd, const char *path, const char *tmp, es_err *err);
+
 #endif

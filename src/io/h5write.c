@@ -1,6 +1,9 @@
-/* h5write.c: writing an entroscape HDF5 file: a temporary file beside the target, root
- * attributes, the /dos group with named dimensions, then fsync + rename (or abort). */
+/* h5write.c: writing an entroscape HDF5 file: built in memory (HDF5's core driver, so that a
+ * full disk can never leave HDF5 with a file it cannot close), root attributes, the /dos group
+ * with named dimensions; then its image is written to a temporary file beside the target,
+ * fsync'ed and renamed into place (or aborted). */
 #include "entroscape/h5io.h"
+#include "entroscape/fsutil.h"
 #include "h5util.h"
 
 #include <errno.h>
@@ -15,11 +18,12 @@
 struct es_h5 {
     char *path;    /* the file the user asked for */
     char *tmp;     /* "<path>.tmp.<pid>": written first, renamed onto path by commit */
-    hid_t file;    /* open HDF5 file (the temporary), -1 once closed */
+    int   fd;      /* the temporary, created (empty) by es_h5_create; -1 once closed */
+    hid_t file;    /* open HDF5 file (in memory), -1 once closed */
     int   failed;  /* a write failed: commit refuses to install a half-written file */
 };
 
-/* The open HDF5 file of h (the temporary), for other src/io writers. */
+/* The open HDF5 file of h (in memory), for other src/io writers. */
 hid_t es_h5_file_id(es_h5 *h)
 {
     return h->file;
@@ -31,18 +35,6 @@ static void h5_free(es_h5 *h)
     free(h->path);
     free(h->tmp);
     free(h);
-}
-
-/* The directory part of path as a malloc'd string: "a/b.h5" -> "a", "b.h5" -> ".",
- * "/b.h5" -> "/". NULL if out of memory. */
-static char *parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
 }
 
 /* Current UTC time as ISO 8601, "2024-05-01T12:34:56Z", into buf[size >= 21]. */
@@ -73,22 +65,23 @@ static es_status write_root_attrs(es_h5 *h, const char *config_text, long seed, 
     return st;
 }
 
-/* Create the temporary file with creation order tracked (as netCDF-4 does) and the strong
- * close degree. Returns the file id, or -1 with err set (ES_EIO) naming path and tmp. */
-static hid_t create_tmp_file(const char *path, const char *tmp, es_err *err)
+/* Create the HDF5 file in memory (core driver, no backing store) with creation order tracked
+ * (as netCDF-4 does) and the strong close degree. Returns the file id, or -1 with err set
+ * (ES_EIO) naming path. */
+static hid_t create_mem_file(const char *path, const char *tmp, es_err *err)
 {
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     hid_t fapl = es_h5_fapl();
     unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
     hid_t file = -1;
-    if (fcpl >= 0 && fapl >= 0 && H5Pset_link_creation_order(fcpl, order) >= 0 &&
+    if (fcpl >= 0 && fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 &&
+        H5Pset_link_creation_order(fcpl, order) >= 0 &&
         H5Pset_attr_creation_order(fcpl, order) >= 0)
         file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (file < 0) {
         char detail[256];
         es_h5_error_detail(detail, sizeof detail);
-        es_err_set(err, ES_EIO, "cannot create %s: cannot create its temporary file %s (HDF5: %s)",
-                   path, tmp, detail);
+        es_err_set(err, ES_EIO, "cannot create %s (HDF5: %s)", path, detail);
     }
     es_h5_close(fcpl);
     es_h5_close(fapl);
@@ -99,7 +92,7 @@ static hid_t create_tmp_file(const char *path, const char *tmp, es_err *err)
  * plain message. ES_OK, or ES_EIO with err set. */
 static es_status check_parent_dir(const char *path, es_err *err)
 {
-    char *dir = parent_dir(path);
+    char *dir = es_fs_parent_dir(path);
     if (!dir)
         return es_err_set(err, ES_ENOMEM, "out of memory opening %s", path);
     es_status st = ES_OK;
@@ -122,36 +115,34 @@ es_h5 *es_h5_create(const char *path, const char *config_text, long seed, es_err
     es_h5 *h = es_calloc(1, sizeof *h, "output file state", err);
     if (!h)
         return NULL;
-    size_t tmp_size = strlen(path) + 32;
     h->file = -1;
+    h->fd = -1;
     h->path = strdup(path);
-    h->tmp = malloc(tmp_size);
+    h->tmp = es_fs_tmp_name(path);
     if (!h->path || !h->tmp) {
         es_err_set(err, ES_ENOMEM, "out of memory opening %s", path);
         h5_free(h);
         return NULL;
     }
-    snprintf(h->tmp, tmp_size, "%s.tmp.%ld", path, (long)getpid());
 
     if (check_parent_dir(path, err) != ES_OK) {
         h5_free(h);
         return NULL;
     }
-    es_h5_quiet q = es_h5_quiet_begin();
-    h->file = create_tmp_file(path, h->tmp, err);
-    es_status st = ES_OK;
-    if (h->file < 0) {
-        st = ES_EIO;
-    } else {
-        st = write_root_attrs(h, config_text, seed, err);
-        if (st != ES_OK) {
-            H5Fclose(h->file);
-            unlink(h->tmp);
-        }
+    /* The temporary is created now, so that an unwritable place fails before the work. */
+    h->fd = open(h->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (h->fd < 0) {
+        es_err_set(err, ES_EIO, "cannot create %s: cannot create its temporary file %s: %s", path,
+                   h->tmp, strerror(errno));
+        h5_free(h);
+        return NULL;
     }
+    es_h5_quiet q = es_h5_quiet_begin();
+    h->file = create_mem_file(path, h->tmp, err);
+    es_status st = h->file < 0 ? ES_EIO : write_root_attrs(h, config_text, seed, err);
     es_h5_quiet_end(q);
     if (st != ES_OK) {
-        h5_free(h);
+        es_h5_abort(h);
         return NULL;
     }
     return h;
@@ -438,41 +429,28 @@ es_status es_h5_write_dos(es_h5 *h, const es_dos *d, es_err *err)
 
 /* ---- commit / abort ------------------------------------------------------------------ */
 
-/* fsync the file at path. 0, or -1 with errno set. */
-static int sync_file(const char *path)
+es_status es_h5_image_to_fd(hid_t file, int fd, const char *path, const char *tmp, es_err *err)
 {
-    int fd = open(path, O_RDWR);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
+    es_status st = ES_OK;
+    ssize_t size = H5Fflush(file, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(file, NULL, 0);
+    void *buf = size > 0 ? malloc((size_t)size) : NULL;
+    if (size <= 0 || !buf || H5Fget_file_image(file, buf, (size_t)size) != size)
+        st = buf || size <= 0 ? es_h5_fail(err, ES_EIO, path, "/", "cannot serialise the file")
+                              : es_err_set(err, ES_ENOMEM, "out of memory writing %s (%zd bytes)",
+                                           path, size);
+    if (st == ES_OK)
+        st = es_fs_write_all(fd, buf, (size_t)size, tmp, err);
+    free(buf);
+    if (close(fd) != 0 && st == ES_OK)
+        st = es_err_set(err, ES_EIO, "cannot write %s: closing %s: %s", path, tmp,
+                        strerror(errno));
+    return st;
 }
 
-/* fsync the directory holding path, so that a rename into it is durable. Filesystems that
- * cannot sync directories (EINVAL, ENOTSUP) count as success. 0, or -1 with errno set. */
-static int sync_parent_dir(const char *path)
-{
-    char *dir = parent_dir(path);
-    if (!dir)
-        return -1;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    int rc = fd < 0 ? -1 : fsync(fd);
-    int saved = errno;
-    if (fd >= 0)
-        close(fd);
-    free(dir);
-    if (rc != 0 && (saved == EINVAL || saved == ENOTSUP))
-        rc = 0;
-    errno = saved;
-    return rc;
-}
-
-/* Close the temporary, fsync it, rename it onto h->path and fsync the directory. On any
- * failure before the rename (including an earlier failed write) the temporary is removed,
- * the old file at path (if any) is untouched, and ES_EIO names path. Frees h always. */
+/* Write the file's image to the temporary, fsync it, rename it onto h->path and fsync the
+ * directory. On any failure before the rename (including an earlier failed write) the
+ * temporary is removed, the old file at path (if any) is untouched, and ES_EIO names path.
+ * Frees h always. */
 es_status es_h5_commit(es_h5 *h, es_err *err)
 {
     if (!h)
@@ -482,25 +460,20 @@ es_status es_h5_commit(es_h5 *h, es_err *err)
         st = es_err_set(err, ES_EIO, "%s was not written: an earlier write to it failed",
                         h->path);
     es_h5_quiet q = es_h5_quiet_begin();
-    herr_t rc = H5Fclose(h->file);
-    h->file = -1;
-    if (rc < 0 && st == ES_OK) {
-        char what[64 + 512];
-        snprintf(what, sizeof what, "cannot close the temporary file %.512s", h->tmp);
-        st = es_h5_fail(err, ES_EIO, h->path, "/", what);
+    if (st == ES_OK) {
+        st = es_h5_image_to_fd(h->file, h->fd, h->path, h->tmp, err);
+        h->fd = -1;
     }
+    if (H5Fclose(h->file) < 0 && st == ES_OK) /* in memory: no disk to fail */
+        st = es_h5_fail(err, ES_EIO, h->path, "/", "cannot close the file");
+    h->file = -1;
     es_h5_quiet_end(q);
-    if (st == ES_OK && sync_file(h->tmp) != 0)
-        st = es_err_set(err, ES_EIO, "cannot write %s: fsync of the temporary file %s failed: %s",
-                        h->path, h->tmp, strerror(errno));
-    if (st == ES_OK && rename(h->tmp, h->path) != 0)
-        st = es_err_set(err, ES_EIO, "cannot write %s: renaming %s onto it failed: %s", h->path,
-                        h->tmp, strerror(errno));
-    if (st != ES_OK)
+    if (h->fd >= 0)
+        close(h->fd);
+    if (st == ES_OK)
+        st = es_fs_install(h->tmp, h->path, err);
+    else
         unlink(h->tmp);
-    else if (sync_parent_dir(h->path) != 0)
-        st = es_err_set(err, ES_EIO, "%s was written but its directory could not be synced: %s",
-                        h->path, strerror(errno));
     h5_free(h);
     return st;
 }
@@ -516,6 +489,8 @@ void es_h5_abort(es_h5 *h)
         H5Fclose(h->file);
         es_h5_quiet_end(q);
     }
+    if (h->fd >= 0)
+        close(h->fd);
     unlink(h->tmp);
     h5_free(h);
 }

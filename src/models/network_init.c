@@ -5,6 +5,7 @@
 #include "entroscape/train.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,11 @@ es_status net_load_sgd(net_shared *sh, const es_config *cfg, const nn_net *proto
         while (isdigit((unsigned char)*q))
             q++;
         if (!*q) {
+            errno = 0;
             run = strtol(colon + 1, NULL, 10);
+            if (errno == ERANGE || run > 1000000000L)
+                return es_err_set(err, ES_ECONFIG, "[sampler] init = %s: run %s is out of range "
+                                  "(allowed: 0 to the file's number of runs - 1)", v, colon + 1);
             *colon = '\0';
         }
     }
@@ -44,7 +49,7 @@ es_status net_load_sgd(net_shared *sh, const es_config *cfg, const nn_net *proto
     else if (run >= s->runs)
         st = es_err_set(err, ES_ECONFIG, "[sampler] init = %s: run %ld, but %s holds runs 0 to "
                         "%ld", v, run, path, s->runs - 1);
-    long r0 = run >= 0 ? run : 0, r1 = run >= 0 ? run + 1 : s->runs;
+    long r0 = run >= 0 ? run : 0, r1 = st != ES_OK ? 0 : run >= 0 ? run + 1 : s->runs;
     for (long r = r0; st == ES_OK && r < r1; r++)
         for (size_t k = 0; k < s->n_params; k++) {
             double w = s->final_params[(size_t)r * s->n_params + k];

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -76,9 +77,28 @@ static void first_error_line(const char *path, char *buf, size_t size)
     fclose(f);
 }
 
+/* 1 when the figure at path is whole: a PNG ending with its IEND chunk, a PDF with %%EOF. */
+static int complete_p(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char tail[33] = "";
+    size_t got = 0;
+    if (fseek(f, -32, SEEK_END) == 0 || fseek(f, 0, SEEK_SET) == 0)
+        got = fread(tail, 1, 32, f);
+    fclose(f);
+    tail[got] = '\0';
+    for (size_t i = 0; i + 4 <= got; i++) /* binary: look for the marker byte by byte */
+        if (memcmp(tail + i, "IEND", 4) == 0 || (i + 5 <= got && memcmp(tail + i, "%%EOF", 5) == 0))
+            return 1;
+    return 0;
+}
+
 es_status es_plot_run(const char *script, size_t len, const char *const *outputs, size_t n,
                       es_err *err)
 {
+    time_t started = time(NULL) - 1;
     char gnuplot[4096];
     es_status st = es_plot_find_gnuplot(gnuplot, sizeof gnuplot, err);
     if (st != ES_OK)
@@ -143,13 +163,18 @@ es_status es_plot_run(const char *script, size_t len, const char *const *outputs
         }
     }
     for (size_t i = 0; st == ES_OK && i < n; i++) {
-        struct stat sb;
-        if (stat(outputs[i], &sb) != 0 || sb.st_size == 0) {
+        if (!complete_p(outputs[i])) {
             char line[512];
             first_error_line(efile, line, sizeof line);
-            st = es_err_set(err, ES_ERUNTIME, "gnuplot did not write %s%s%s", outputs[i],
-                            line[0] ? ": " : "", line);
+            st = es_err_set(err, ES_ERUNTIME, "gnuplot did not write %s completely (disk full?)"
+                            "%s%s", outputs[i], line[0] ? ": " : "", line);
         }
+    }
+    /* No empty or truncated figures left behind: remove what this gnuplot run wrote. */
+    for (size_t i = 0; st != ES_OK && i < n; i++) {
+        struct stat sb;
+        if (stat(outputs[i], &sb) == 0 && sb.st_mtime >= started && !complete_p(outputs[i]))
+            unlink(outputs[i]);
     }
     unlink(sfile);
     unlink(efile);

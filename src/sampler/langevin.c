@@ -223,6 +223,8 @@ es_status es_walker_approach_md(es_walker *w, const es_grid *g, const es_span *s
     double xr = g->x_max - g->x_min, yr = g->y_max - g->y_min;
     double lo, hi;
     for (uint64_t t = 0; d > 0 && t < max_steps;) {
+        if (w->stop && *w->stop)
+            return es_err_set(err, ES_EINTR, "stopped by a signal while walking into the grid");
         /* descend the distance to the window: d(distance)/dx is +-1/range outside it */
         long l, h;
         axis_range(g, span, 0, &l, &h);

@@ -84,6 +84,8 @@ es_status es_walker_approach(es_walker *w, const es_grid *g, const es_span *span
 {
     double d = es_grid_distance(g, span, w->x, w->y);
     for (uint64_t m = 0; d > 0 && m < max_moves; m++) {
+        if ((m & 4095) == 4095 && w->stop && *w->stop)
+            return es_err_set(err, ES_EINTR, "stopped by a signal while walking into the grid");
         double x = 0, y = 0;
         es_status st = wk_propose(w, &x, &y);
         if (st != ES_OK) {

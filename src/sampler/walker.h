@@ -7,6 +7,7 @@
 #include "entroscape/model.h"
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
+#include <signal.h>
 
 /* Wang-Landau dynamics (langevin.c): a walker's time step, kernel and gradient buffers. */
 typedef struct es_md {
@@ -41,6 +42,8 @@ typedef struct es_walker {
     es_md *md;             /* Wang-Landau dynamics, or NULL (single-parameter moves) */
     int8_t end[2];         /* per axis: -1 no end reached yet, 0 lowest reached index, 1 highest */
     uint64_t trips[2];     /* per axis: round trips lowest -> highest -> lowest of its window */
+    volatile sig_atomic_t *stop; /* set by a signal handler, or NULL: ends the approach and
+                                  * burn-in early (ES_EINTR); never looked at while sampling */
 } es_walker;
 
 /* Edge flags of a bin (es_walker_run's `edge` array): the bin lies on the lowest / highest
@@ -68,9 +71,19 @@ es_walker *es_walker_alloc(const es_model *proto, long nbins, uint64_t seed, uin
 void es_walker_free(es_walker *w);
 
 /* Walk from the current state into the grid by accepting only moves that do not increase the
- * distance to it; at most max_moves trials. ES_ERUNTIME (err set) if the grid is not reached. */
+ * distance to it; at most max_moves trials. ES_ERUNTIME (err set) if the grid is not reached,
+ * ES_EINTR when *w->stop was set (looked at every 4096 trials). */
 es_status es_walker_approach(es_walker *w, const es_grid *g, const es_span *span,
                              uint64_t max_moves, es_err *err);
+
+/* 1 (with ES_EINTR in err) when *w->stop is set: for the approach and burn-in loops. */
+static inline int es_walker_stopped(const es_walker *w, es_err *err)
+{
+    if (!w->stop || !*w->stop)
+        return 0;
+    es_err_set(err, ES_EINTR, "stopped by a signal during burn-in");
+    return 1;
+}
 
 /* Run `sweeps` sweeps of Wang-Landau moves inside span on the private ln g with modification
  * factor ln_f, or, when one_over_t_moves > 0, ln f = reached / (moves so far), with moves so

@@ -391,9 +391,16 @@ es_status es_wl_start(es_wl *wl, es_err *err)
             if (wl->p.burn_in > 0) { /* tune dt in 20 rounds without accumulating, then freeze */
                 uint64_t round = ((uint64_t)wl->p.burn_in + 19) / 20;
                 for (int k = 0; k < 20; k++) {
-                    es_walker_run_md(wk, &wl->g, span, round, 0.0, 0, 0, NULL);
+                    /* 8 steps at a time (each call re-evaluates the gradient once) */
+                    for (uint64_t s = 0; s < round && !es_walker_stopped(wk, &werr[i]); s += 8)
+                        es_walker_run_md(wk, &wl->g, span, round - s < 8 ? round - s : 8, 0.0,
+                                         0, 0, NULL);
+                    if (werr[i].status != ES_OK)
+                        break;
                     es_walker_md_adapt(wk, wl->p.target_acceptance);
                 }
+                if (werr[i].status != ES_OK)
+                    continue;
                 es_walker_refresh(wk, &wl->g, span);
                 wk->accepted = wk->tried = 0;
             }
@@ -406,9 +413,15 @@ es_status es_wl_start(es_wl *wl, es_err *err)
         if (wl->p.burn_in > 0 && wk->model->ops->adapt) {
             uint64_t round = ((uint64_t)wl->p.burn_in + 19) / 20;
             for (int k = 0; k < 20; k++) {
-                es_walker_run(wk, &wl->g, span, round, 0.0, 0, 0, NULL);
+                /* a sweep at a time, so that a signal is seen within one sweep */
+                for (uint64_t s = 0; s < round && !es_walker_stopped(wk, &werr[i]); s++)
+                    es_walker_run(wk, &wl->g, span, 1, 0.0, 0, 0, NULL);
+                if (werr[i].status != ES_OK)
+                    break;
                 wk->model->ops->adapt(wk->model->ctx, wl->p.target_acceptance);
             }
+            if (werr[i].status != ES_OK)
+                continue;
             es_walker_refresh(wk, &wl->g, span);
             wk->accepted = wk->tried = 0;
         }

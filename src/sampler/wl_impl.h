@@ -44,6 +44,12 @@ static inline long es_wl_user_bin(const es_wl *wl, long b)
     return ix / wl->p.refine[0] * wl->gu.y_bins + iy / wl->p.refine[1];
 }
 
+/* Every value of a restored state (from rs) within what the sampler can produce (wl_guard.c):
+ * ES_EDATA naming window, walker or bin, the value and what is allowed. Local walkers only.
+ * A checkpoint with the record "start_pending" leaves the run unstarted (es_wl_start goes on
+ * from the walkers' positions). */
+es_status es_wl_check_state(es_wl *wl, const es_records *rs, es_err *err);
+
 /* Whether window k lives on this rank. */
 static inline int es_wl_local(const es_wl *wl, int k) { return k >= wl->win_lo && k < wl->win_hi; }
 

@@ -243,6 +243,10 @@ es_status es_wl_unpack(es_wl *wl, const es_records *rs_root, es_err *err)
         st = es_err_set(err, ES_EDATA, "the checkpoint does not fit this run (see rank 0)");
     if (st == ES_OK)
         st = unpack_apply(wl, rs, err);
+    if (es_comm_max_long(st == ES_OK && es_wl_check_state(wl, rs, err) != ES_OK) && st == ES_OK)
+        st = err->status != ES_OK ? err->status
+                                  : es_err_set(err, ES_EDATA, "the checkpoint holds values out "
+                                               "of range (see rank 0)");
     es_records_clear(&copy);
     return st;
 }
