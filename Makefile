@@ -135,6 +135,15 @@ demo: setup
 	@echo "      figures          out/demo-figures/demo-landscape.png (the paper's Fig. 1a),"
 	@echo "                       demo-advantage.png, demo-convergence.png, demo-histogram.png"
 
+# The sampler against exact answers, 10 seeds per case (scripts/validate.py; a benchmark, not a
+# test: about an hour on 2 cores, VALIDATE_ARGS=--quick for the fast cases): particles |w| and
+# w^2 in 1-D and 2-D over grids with the tails, with and without windows; Ising L = 8, 16, 32
+# against Beale; a tiny binary network against `entroscape exact`. Writes docs/VALIDATION.md.
+.PHONY: validate
+validate: setup
+	@$(MAKE) --no-print-directory all
+	/usr/bin/python3 scripts/validate.py $(VALIDATE_ARGS)
+
 # Every task of the paper at CPU scale (scripts/reproduce.sh): train, run (REPRO_SECONDS of
 # sampling per landscape, default 1800: about 5 hours on 2 cores), analyze, plot, compare the
 # width series; writes docs/RESULTS.md. E.g. `make reproduce REPRO_SECONDS=240` (~1 hour).

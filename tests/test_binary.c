@@ -659,8 +659,28 @@ static void test_cli_exact(void **state)
     snprintf(args, sizeof args, "exact %s -o %s --set model.weights=continuous", cfg, bad);
     assert_int_equal(es(args), 2);
     expect_contains("binary networks only");
-    snprintf(args, sizeof args, "exact configs/demo.ini -o %s", bad);
-    assert_int_equal(es(args), 2);
+    snprintf(args, sizeof args, "exact configs/demo-spiral.ini -o %s", bad);
+    assert_int_equal(es(args), 2); /* a continuous network: no exact count */
+    expect_contains("binary networks only");
+    /* particles: the exact landscape of the config's grid (Irwin-Hall), normalised */
+    char good[600];
+    snprintf(good, sizeof good, "%s/particles-exact.h5", tu_tmpdir());
+    snprintf(args, sizeof args, "exact configs/demo.ini -o %s --quiet", good);
+    assert_int_equal(es(args), 0);
+    es_dos *pd = es_h5_read_dos(good, &err);
+    assert_non_null(pd);
+    assert_string_equal(pd->method, "exact");
+    double *lp = malloc(pd->x_bins * sizeof *lp), mx = -INFINITY, sum = 0;
+    assert_int_equal(es_exact_particles_log_p(100, "abs", 1.0, pd->x_edges, pd->x_bins, lp, &err),
+                     ES_OK);
+    for (size_t b = 0; b < pd->x_bins; b++)
+        mx = fmax(mx, lp[b]);
+    for (size_t b = 0; b < pd->x_bins; b++)
+        sum += exp(lp[b] - mx);
+    for (size_t b = 0; b < pd->x_bins; b++)
+        assert_at_most(fabs(pd->log_g[b] - (lp[b] - mx - log(sum))), 1e-12, "exact particles ln P");
+    free(lp);
+    es_dos_free(pd);
     snprintf(args, sizeof args, "exact %s -o %s --set sampler.x=train_loss", cfg, bad);
     assert_int_equal(es(args), 2);
     expect_contains("sampler.x");
