@@ -480,7 +480,7 @@ static es_wl_params wl_params(double ln_f_final, uint64_t seed)
     es_wl_params p = {
         .method = ES_WL_1T, .flatness = 0.8, .check_every = 0, .ln_f_initial = 1.0,
         .ln_f_final = ln_f_final, .walkers = 2, .seed = seed, .approach_sweeps = 100000,
-        .windows = 1, .overlap = 0.75,
+        .windows = 1, .overlap = 0.75, .groups = 2, .tolerance = 100,
     };
     return p;
 }

@@ -63,7 +63,8 @@ static void test_mpi_particles_exact(void **state)
                                                "[sampler]\nx_bins = 16\nx_min = 0.2\nx_max = 0.7\n"
                                                "y_bins = 14\ny_min = 0.2\ny_max = 0.7\n"
                                                "windows = 4\nwalkers = 2\nln_f_final = 1e-6\n"
-                                               "seed = 21\n[output]\ncheckpoint_every = 0\n");
+                                               "seed = 21\ngroups = 2\nrefine = 1\ntolerance = 100\n"
+                                               "[output]\ncheckpoint_every = 0\n");
     es_dos *d = run(MPIRUN, mpi_bin(), ini, "p2d.h5");
     es_err err = {0};
     double exact[16 * 14], mx = -INFINITY, s = 0, worst = 0;

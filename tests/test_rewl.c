@@ -13,7 +13,7 @@ static es_wl_params params(int windows, int walkers, double ln_f_final, uint64_t
     es_wl_params p = {
         .method = ES_WL_1T, .flatness = 0.8, .ln_f_initial = 1.0, .ln_f_final = ln_f_final,
         .walkers = walkers, .seed = seed, .approach_sweeps = 100000, .windows = windows,
-        .overlap = 0.75,
+        .overlap = 0.75, .groups = 2, .tolerance = 100, .refine = {1, 1},
     };
     return p;
 }
@@ -56,7 +56,7 @@ static void test_particles_2d_four_windows(void **state)
     double worst = 0;
     for (int b = 0; b < 16 * 14; b++)
         worst = fmax(worst, fabs(d->log_g[b] - exact[b]));
-    assert_int_equal(d->n_windows, 4);
+    assert_int_equal(d->n_windows, 4 * 2); /* 4 windows in each of 2 groups, group after group */
     uint64_t tried = 0, acc = 0;
     for (int k = 0; k < 3; k++)
         tried += d->exchange_tried[k], acc += d->exchange_accepted[k];
@@ -220,7 +220,9 @@ static void test_window_layout(void **state)
     es_grid_init(&g, 1, 17, -34, 34, 1, 0, 1, &err);
     es_wl_params p = params(3, 1, 1e-3, 25);
     es_dos *d = run(&p, &g, m);
-    assert_int_equal(d->n_windows, 3);
+    assert_int_equal(d->n_windows, 3 * 2); /* 2 groups */
+    assert_int_equal(d->windows[3].lo, 0);  /* the second group has the same layout */
+    assert_int_equal(d->windows[5].hi, 17);
     assert_int_equal(d->windows[0].lo, 0);
     assert_int_equal(d->windows[2].hi, 17);
     for (int k = 0; k < 2; k++)

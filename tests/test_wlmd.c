@@ -19,7 +19,8 @@ static es_wl_params md_params(double ln_f_final, double kernel, uint64_t seed)
         .method = ES_WL_MD, .flatness = 0.8, .check_every = 0, .ln_f_initial = 1.0,
         .ln_f_final = ln_f_final, .walkers = 2, .seed = seed, .approach_sweeps = 10000,
         .windows = 1, .overlap = 0.75, .burn_in = 2000, .target_acceptance = 0.5,
-        .dt = NAN, .kernel = kernel, .mala = 1,
+        .dt = NAN, .kernel = kernel, .mala = 1, .groups = 2, .tolerance = 100,
+        .refine = {1, 1},
     };
     return p;
 }

@@ -136,7 +136,8 @@ const es_option es_options[] = {
     ES_OPT_INT("sampler", "refine", "0", 0, 64, sampler_refine,
                "sub-bins per bin along each continuous axis, sampled and summed into the "
                "grid's bins (a steep ln g inside one bin traps the walk); 0 = auto: "
-               "ceil(48 / bins), at least 4 (1-D) or 2 (2-D), at most 16"),
+               "ceil(48 / bins) in 1-D, at least 4; ceil(24 / bins) per axis in 2-D, at least 2; at "
+               "most 16"),
     ES_OPT_INT("sampler", "groups", "4", 2, 64, sampler_groups,
                "independent estimates (each with its own walkers, ln g and schedule): the "
                "result is their mean, /dos/log_g_err their spread"),

@@ -188,7 +188,8 @@ es_wl *es_wl_alloc(const es_wl_params *p, const es_grid *g, const es_model *mode
         long r = p->refine[a];
         if (r <= 0) {
             long lo = g->dims == 2 ? ES_WL_REFINE_MIN_2D : ES_WL_REFINE_MIN_1D;
-            r = (ES_WL_REFINE_TOTAL + bins - 1) / bins;
+            long total = g->dims == 2 ? ES_WL_REFINE_TOTAL_2D : ES_WL_REFINE_TOTAL;
+            r = (total + bins - 1) / bins;
             r = r < lo ? lo : r > ES_WL_REFINE_MAX ? ES_WL_REFINE_MAX : r;
         }
         wl->p.refine[a] = cont ? (int)r : 1;
@@ -936,8 +937,9 @@ es_status es_wl_result(const es_wl *wl_in, es_dos *out, es_err *err)
     double now = wl->seconds_before + now_seconds(wl);
     for (int k = 0; k < wl->nwin && st == ES_OK; k++) {
         const es_window *w = &wl->win[k];
-        out->windows[k] = (es_dos_window){w->span.lo, w->span.hi, w->ln_f_last, w->flatness,
-                                          w->converged, w->n_walkers};
+        const long r = wl->p.refine[w->span.axis]; /* spans in the user's bins */
+        out->windows[k] = (es_dos_window){w->span.lo / r, w->span.hi / r, w->ln_f_last,
+                                          w->flatness, w->converged, w->n_walkers};
         out->exchange_tried[k] = wl->ex_tried[k];
         out->exchange_accepted[k] = wl->ex_accepted[k];
         for (size_t i = 0; i < w->n_stages && st == ES_OK; i++)
