@@ -166,6 +166,22 @@ static void column_summary(const es_dos *d, size_t i, int has_y, double *log_g_x
     }
 }
 
+/* A running mean and sum of squared deviations (Welford); non-finite values are skipped. */
+typedef struct welford {
+    double m, m2;
+    long c;
+} welford;
+
+static void welford_add(welford *w, double v)
+{
+    if (!isfinite(v))
+        return;
+    w->c++;
+    double dv = v - w->m;
+    w->m += dv / (double)w->c;
+    w->m2 += dv * (v - w->m);
+}
+
 /* The landscape's own error of <y>(x) from its independent groups (/dos/log_g_groups):
  * t(0.975, G-1) / 1.96 x sd / sqrt(G) of the groups' <y> in each column (the error of their
  * mean, the estimate the run reports), as for /dos/log_g_err. */
@@ -175,22 +191,16 @@ static void group_errors(es_analysis *a, const es_dos *d)
         return;
     es_dos view = *d;
     for (size_t i = 0; i < a->x_bins; i++) {
-        double m = 0, m2 = 0;
-        long c = 0;
+        welford w = {0};
         for (size_t g = 0; g < d->n_groups; g++) {
             double lg, am, v;
             view.log_g = d->log_g_groups + g * d->x_bins * d->y_bins;
             column_summary(&view, i, 1, &lg, &am, &v);
-            if (!isfinite(v))
-                continue;
-            c++;
-            double dv = v - m;
-            m += dv / (double)c;
-            m2 += dv * (v - m);
+            welford_add(&w, v);
         }
-        if (c >= 2)
-            a->mean_y_err[i] = gsl_cdf_tdist_Pinv(0.975, (double)(c - 1)) / 1.959963984540054 *
-                               sqrt(m2 / (double)(c - 1) / (double)c);
+        if (w.c >= 2)
+            a->mean_y_err[i] = gsl_cdf_tdist_Pinv(0.975, (double)(w.c - 1)) / 1.959963984540054 *
+                               sqrt(w.m2 / (double)(w.c - 1) / (double)w.c);
     }
     a->groups = (int)d->n_groups;
 }
@@ -262,21 +272,15 @@ es_status es_analysis_add_replicas(es_analysis *a, const es_dos *d, const es_dos
         a->mean_y_err[i] = NAN;
         if (!a->has_y)
             continue;
-        double m = 0, m2 = 0;
-        long c = 0;
+        welford w = {0};
         for (size_t k = 0; k <= n; k++) {
             double v = a->mean_y[i], lg, am;
             if (k > 0)
                 column_summary(reps[k - 1], i, 1, &lg, &am, &v);
-            if (!isfinite(v))
-                continue;
-            c++;
-            double dv = v - m;
-            m += dv / (double)c;
-            m2 += dv * (v - m);
+            welford_add(&w, v);
         }
-        if (c >= 2)
-            a->mean_y_err[i] = sqrt(m2 / (double)(c - 1));
+        if (w.c >= 2)
+            a->mean_y_err[i] = sqrt(w.m2 / (double)(w.c - 1));
     }
     a->replicas = (int)n + 1;
     a->replica_files[0] = '\0';
