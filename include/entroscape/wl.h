@@ -37,11 +37,13 @@ const char *es_wl_method_name(es_wl_method m);
  * stages with at least this ln f (enough to correct the new bin's few nats in a stage). */
 #define ES_WL_REOPEN_LN_F 1e-3
 
-/* sampler.refine = 0 (auto) on a continuous axis of B bins: ceil(TOTAL / B) sub-bins per bin,
- * at least MIN (1-D) or MIN_2D per axis (2-D), at most MAX. Measured on particles n = 18,
+/* sampler.refine = 0 (auto) on a continuous axis of B bins: ceil(TOTAL / B) sub-bins per bin
+ * (TOTAL_2D per axis in 2-D, where the cost grows as the square), at least MIN (1-D) or MIN_2D
+ * per axis (2-D), at most MAX. Measured on particles n = 18,
  * 12 bins with the tails (|w| 1/t to 1e-6): 2 sub-bins leave edge bins 0.1-0.26 nats off
  * after 150 s; 4 converge in 25-75 s on 2 loaded cores to 0.02-0.03 nats. */
 #define ES_WL_REFINE_TOTAL 48
+#define ES_WL_REFINE_TOTAL_2D 24
 #define ES_WL_REFINE_MIN_1D 4
 #define ES_WL_REFINE_MIN_2D 2
 #define ES_WL_REFINE_MAX 16
