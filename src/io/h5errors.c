@@ -9,8 +9,23 @@
 #include "h5util.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The numeric attributes of /dos/criteria: name, field of es_dos_criteria, uint64 or float64. */
+static const struct { const char *name; size_t off; int u64; } crit_attrs[] = {
+    {"ln_f", offsetof(es_dos_criteria, ln_f), 0},
+    {"ln_f_final", offsetof(es_dos_criteria, ln_f_final), 0},
+    {"round_trips", offsetof(es_dos_criteria, round_trips), 1},
+    {"round_trips_target", offsetof(es_dos_criteria, round_trips_target), 1},
+    {"max_log_g_err", offsetof(es_dos_criteria, max_err), 0},
+    {"tolerance", offsetof(es_dos_criteria, tolerance), 0},
+    {"tolerance_mass", offsetof(es_dos_criteria, tolerance_mass), 0},
+    {"partial_bins", offsetof(es_dos_criteria, partial_bins), 1},
+    {"reopened", offsetof(es_dos_criteria, reopened), 1},
+};
+#define N_CRIT (sizeof crit_attrs / sizeof crit_attrs[0])
 
 static es_status write_criteria(hid_t dos, const es_dos_criteria *c, const char *path,
                                 es_err *err)
@@ -21,19 +36,14 @@ static es_status write_criteria(hid_t dos, const es_dos_criteria *c, const char 
     es_h5_close(gcpl);
     if (g < 0)
         return es_h5_fail(err, ES_EIO, path, grp, "cannot create group");
-    struct { const char *name; const void *v; int u64; } num[] = {
-        {"ln_f", &c->ln_f, 0}, {"ln_f_final", &c->ln_f_final, 0},
-        {"round_trips", &c->round_trips, 1}, {"round_trips_target", &c->round_trips_target, 1},
-        {"max_log_g_err", &c->max_err, 0}, {"tolerance", &c->tolerance, 0},
-        {"tolerance_mass", &c->tolerance_mass, 0}, {"partial_bins", &c->partial_bins, 1},
-        {"reopened", &c->reopened, 1},
-    };
     es_status st = ES_OK;
-    for (size_t i = 0; st == ES_OK && i < sizeof num / sizeof num[0]; i++)
-        st = num[i].u64 ? es_h5_write_num_attr(g, num[i].name, H5T_STD_U64LE, H5T_NATIVE_UINT64,
-                                               num[i].v, path, grp, err)
-                        : es_h5_write_num_attr(g, num[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                                               num[i].v, path, grp, err);
+    for (size_t i = 0; st == ES_OK && i < N_CRIT; i++) {
+        const void *v = (const char *)c + crit_attrs[i].off;
+        st = crit_attrs[i].u64 ? es_h5_write_num_attr(g, crit_attrs[i].name, H5T_STD_U64LE,
+                                                      H5T_NATIVE_UINT64, v, path, grp, err)
+                               : es_h5_write_num_attr(g, crit_attrs[i].name, H5T_IEEE_F64LE,
+                                                      H5T_NATIVE_DOUBLE, v, path, grp, err);
+    }
     if (st == ES_OK)
         st = es_h5_write_num_attr(g, "groups", H5T_STD_I32LE, H5T_NATIVE_INT, &c->groups, path,
                                   grp, err);
@@ -87,7 +97,6 @@ es_status es_h5_write_errors(hid_t dos, hid_t x, hid_t y, const es_dos *d, const
 es_status es_h5_read_errors(hid_t dos, es_dos *d, const char *path, es_err *err)
 {
     es_status st = ES_OK;
-    const size_t n = d->x_bins * d->y_bins;
     if (H5Aexists(dos, "stop_reason") > 0)
         st = es_h5_read_str_attr_buf(dos, "stop_reason", d->stop_reason, sizeof d->stop_reason,
                                      path, "/dos", err);
@@ -117,7 +126,6 @@ es_status es_h5_read_errors(hid_t dos, es_dos *d, const char *path, es_err *err)
     if (st == ES_OK && G)
         st = es_h5_read_dset(dos, "log_g_groups", H5T_NATIVE_DOUBLE, 3, g3, d->log_g_groups, path,
                              "/dos", err);
-    (void)n;
     if (st != ES_OK || H5Lexists(dos, "criteria", H5P_DEFAULT) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         return st;
@@ -127,16 +135,10 @@ es_status es_h5_read_errors(hid_t dos, es_dos *d, const char *path, es_err *err)
     if (g < 0)
         return es_h5_fail(err, ES_EDATA, path, grp, "cannot open as a group");
     es_dos_criteria *c = &d->criteria;
-    struct { const char *name; void *v; int u64; } num[] = {
-        {"ln_f", &c->ln_f, 0}, {"ln_f_final", &c->ln_f_final, 0},
-        {"round_trips", &c->round_trips, 1}, {"round_trips_target", &c->round_trips_target, 1},
-        {"max_log_g_err", &c->max_err, 0}, {"tolerance", &c->tolerance, 0},
-        {"tolerance_mass", &c->tolerance_mass, 0}, {"partial_bins", &c->partial_bins, 1},
-        {"reopened", &c->reopened, 1},
-    };
-    for (size_t i = 0; st == ES_OK && i < sizeof num / sizeof num[0]; i++)
-        st = es_h5_read_num_attr(g, num[i].name, num[i].u64 ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE,
-                                 num[i].v, path, grp, err);
+    for (size_t i = 0; st == ES_OK && i < N_CRIT; i++)
+        st = es_h5_read_num_attr(g, crit_attrs[i].name,
+                                 crit_attrs[i].u64 ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE,
+                                 (char *)c + crit_attrs[i].off, path, grp, err);
     if (st == ES_OK)
         st = es_h5_read_num_attr(g, "groups", H5T_NATIVE_INT, &c->groups, path, grp, err);
     if (st == ES_OK)
